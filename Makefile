@@ -1,0 +1,48 @@
+# The commands people type. Only python3 and make are assumed; everything else is installed here.
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+TOOLS := .tools
+UV_VERSION := 0.13.8
+UV := $(TOOLS)/bin/uv
+VENV := .venv
+PY := $(VENV)/bin/python
+export UV_PYTHON_DOWNLOADS := never
+
+.PHONY: help install run test check lint typecheck unit services-up services-down bench clean
+
+help: ## list the targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-14s %s\n", $$1, $$2}'
+
+$(UV):
+	python3 -m venv $(TOOLS)
+	$(TOOLS)/bin/pip install --quiet --disable-pip-version-check uv==$(UV_VERSION)
+
+$(VENV)/.synced: $(UV) pyproject.toml uv.lock
+	$(UV) sync --frozen --quiet
+	@touch $@
+
+install: $(VENV)/.synced ## install Python and the locked dependencies
+
+run: install ## the demo: migrate + seed SQLite, start simulators, serve http://127.0.0.1:8000/graphql
+	$(VENV)/bin/citizen-space demo
+
+lint: install ## ruff
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+
+typecheck: install ## mypy (strict on our packages)
+	$(VENV)/bin/mypy
+
+check: lint typecheck ## lint and type-check
+
+unit: install ## the pytest suite only
+	$(PY) -m pytest
+
+test: check unit ## everything CI runs: lint, types, the whole suite
+
+bench: install ## benchmarks (print tables)
+	$(PY) bench/run_all.py
+
+clean: ## remove the demo state and caches
+	rm -rf .demo .pytest_cache .mypy_cache .ruff_cache

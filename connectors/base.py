@@ -1,0 +1,301 @@
+"""The base every department client stands on.
+
+Timeouts and a total deadline per call, retries with jitter for idempotent reads only
+(stamina), a circuit breaker per system (purgatory), a concurrency cap (bulkhead), request
+signing, typed response validation, and one small set of domain errors.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from dataclasses import dataclass, field
+from typing import Any, TypeVar
+
+import httpx
+import orjson
+import stamina
+from prometheus_client import CollectorRegistry, Counter, Histogram
+from purgatory import AsyncCircuitBreakerFactory
+from purgatory.domain.model import OpenedState
+from pydantic import BaseModel, ValidationError
+
+from connectors.config import SystemConfig
+from connectors.errors import (
+    DepartmentError,
+    DepartmentRejected,
+    DepartmentTimeout,
+    DepartmentUnavailable,
+    NotFound,
+)
+from kit import signing
+
+log = logging.getLogger("citizen.connectors")
+ModelT = TypeVar("ModelT", bound=BaseModel)
+
+
+@dataclass(frozen=True, slots=True)
+class CallContext:
+    """What every call tells the department: who asks, for what, and on whose behalf (X-Road)."""
+
+    request_id: str
+    purpose: str
+    user_pseudonym: str | None = None
+
+
+class ConnectorMetrics:
+    def __init__(self, registry: CollectorRegistry) -> None:
+        self.calls = Counter(
+            "department_calls_total", "Calls to department systems", ["system", "outcome"], registry=registry
+        )
+        self.latency = Histogram(
+            "department_call_seconds",
+            "Latency of department calls",
+            ["system"],
+            registry=registry,
+            buckets=(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5),
+        )
+
+
+@dataclass(slots=True)
+class SystemHealth:
+    last_success_at: float | None = None
+    last_failure_at: float | None = None
+    last_error: str | None = None
+    consecutive_failures: int = 0
+    calls: int = 0
+    failures: int = 0
+
+    def state(self, breaker_open: bool) -> str:
+        if breaker_open:
+            return "down"
+        if self.consecutive_failures:
+            return "degraded"
+        return "up" if self.last_success_at else "unknown"
+
+
+class _Transient(Exception):
+    """Raised inside the retry loop for failures worth another read attempt."""
+
+    def __init__(self, error: DepartmentError) -> None:
+        super().__init__(str(error))
+        self.error = error
+
+
+@dataclass
+class DepartmentClient:
+    config: SystemConfig
+    secret: str
+    client_system: str
+    breakers: AsyncCircuitBreakerFactory
+    metrics: ConnectorMetrics
+    http: httpx.AsyncClient = field(init=False)
+    health: SystemHealth = field(default_factory=SystemHealth)
+    _bulkhead: asyncio.Semaphore = field(init=False)
+
+    def __post_init__(self) -> None:
+        cfg = self.config
+        self.http = httpx.AsyncClient(
+            base_url=str(cfg.base_url).rstrip("/"),
+            timeout=httpx.Timeout(
+                connect=cfg.connect_timeout_seconds,
+                read=cfg.read_timeout_seconds,
+                write=cfg.read_timeout_seconds,
+                pool=cfg.connect_timeout_seconds,
+            ),
+            limits=httpx.Limits(max_connections=cfg.max_connections, max_keepalive_connections=cfg.max_connections),
+        )
+        self._bulkhead = asyncio.Semaphore(cfg.max_concurrency)
+
+    @property
+    def name(self) -> str:
+        return self.config.name
+
+    async def aclose(self) -> None:
+        await self.http.aclose()
+
+    async def breaker_open(self) -> bool:
+        breaker = await self.breakers.get_breaker(
+            self.name, self.config.breaker_threshold, self.config.breaker_ttl_seconds
+        )
+        return breaker.context.state == "opened"
+
+    # -- public calls -------------------------------------------------------------------------
+
+    async def get_json(
+        self, path: str, model: type[ModelT], call: CallContext, params: dict[str, Any] | None = None
+    ) -> ModelT:
+        """An idempotent read: retried with jitter inside the total deadline."""
+        return await self._call("GET", path, model, call, params=params, retry=True)
+
+    async def post_json(
+        self,
+        path: str,
+        model: type[ModelT],
+        call: CallContext,
+        body: dict[str, Any],
+        *,
+        idempotency_key: str | None = None,
+        idempotent_read: bool = False,
+    ) -> ModelT:
+        """A write is never retried here: the outbox owns redelivery with its idempotency key.
+
+        `idempotent_read` marks POSTs that only read (batch lookups) and may be retried.
+        """
+        return await self._call(
+            "POST", path, model, call, body=body, retry=idempotent_read, idempotency_key=idempotency_key
+        )
+
+    # -- the machinery ------------------------------------------------------------------------
+
+    async def _call(
+        self,
+        method: str,
+        path: str,
+        model: type[ModelT],
+        call: CallContext,
+        *,
+        params: dict[str, Any] | None = None,
+        body: dict[str, Any] | None = None,
+        retry: bool,
+        idempotency_key: str | None = None,
+    ) -> ModelT:
+        cfg = self.config
+        started = time.perf_counter()
+        outcome = "ok"
+        try:
+            async with asyncio.timeout(cfg.deadline_seconds):
+                breaker = await self.breakers.get_breaker(
+                    self.name,
+                    cfg.breaker_threshold,
+                    cfg.breaker_ttl_seconds,
+                    exclude=[NotFound, DepartmentRejected],
+                )
+                async with breaker, self._bulkhead:
+                    if not retry:
+                        return await self._attempt(method, path, model, call, params, body, idempotency_key)
+                    async for attempt in stamina.retry_context(
+                        on=_Transient,
+                        attempts=cfg.read_attempts,
+                        timeout=cfg.deadline_seconds,
+                        wait_initial=0.05,
+                        wait_max=0.5,
+                    ):
+                        with attempt:
+                            try:
+                                return await self._attempt(method, path, model, call, params, body, None)
+                            except (DepartmentUnavailable, DepartmentTimeout) as exc:
+                                raise _Transient(exc) from exc
+                    raise AssertionError("unreachable: stamina re-raises the last failure")
+        except _Transient as exc:
+            outcome = exc.error.code
+            self._failed(exc.error)
+            raise exc.error from None
+        except OpenedState:
+            outcome = "BREAKER_OPEN"
+            error = DepartmentUnavailable(self.name, cfg.department, "circuit breaker open")
+            self._failed(error)
+            raise error from None
+        except TimeoutError:
+            outcome = "DEPARTMENT_TIMEOUT"
+            timeout = DepartmentTimeout(self.name, cfg.department, f"no answer within {cfg.deadline_seconds}s")
+            self._failed(timeout)
+            raise timeout from None
+        except (NotFound, DepartmentRejected) as exc:
+            outcome = exc.code
+            self._succeeded()  # the system answered; it is healthy
+            raise
+        except DepartmentError as exc:
+            outcome = exc.code
+            self._failed(exc)
+            raise
+        finally:
+            if outcome == "ok":
+                self._succeeded()
+            self.metrics.calls.labels(self.name, outcome).inc()
+            self.metrics.latency.labels(self.name).observe(time.perf_counter() - started)
+            log.info(
+                "department call",
+                extra={
+                    "system": self.name,
+                    "method": method,
+                    "path": path,
+                    "outcome": outcome,
+                    "ms": round((time.perf_counter() - started) * 1000, 1),
+                    "request_id": call.request_id,
+                    "purpose": call.purpose,
+                },
+            )
+
+    async def _attempt(
+        self,
+        method: str,
+        path: str,
+        model: type[ModelT],
+        call: CallContext,
+        params: dict[str, Any] | None,
+        body: dict[str, Any] | None,
+        idempotency_key: str | None,
+    ) -> ModelT:
+        cfg = self.config
+        content = orjson.dumps(body) if body is not None else b""
+        request = self.http.build_request(method, path, params=params, content=content or None)
+        headers = {
+            "X-Client-System": self.client_system,
+            "X-Request-Id": call.request_id,
+            "X-Purpose": call.purpose,
+            "Accept": "application/json",
+        }
+        if call.user_pseudonym:
+            headers["X-User-Pseudonym"] = call.user_pseudonym
+        if idempotency_key:
+            headers["Idempotency-Key"] = idempotency_key
+        if body is not None:
+            headers["Content-Type"] = "application/json"
+        target = request.url.raw_path.decode()
+        if cfg.auth == "hmac":
+            headers.update(signing.sign(self.secret, method, target, content, cfg.key_id))
+        else:
+            headers[signing.API_KEY_HEADER] = self.secret
+        request.headers.update(headers)
+        try:
+            response = await self.http.send(request)
+        except httpx.TimeoutException as exc:
+            raise DepartmentTimeout(self.name, cfg.department, type(exc).__name__) from exc
+        except httpx.HTTPError as exc:
+            raise DepartmentUnavailable(self.name, cfg.department, type(exc).__name__) from exc
+        status = response.status_code
+        if status == 404:
+            raise NotFound(self.name, cfg.department, "not found")
+        if status in (408, 429) or status >= 500:
+            raise DepartmentUnavailable(self.name, cfg.department, f"HTTP {status}")
+        if status >= 400:
+            raise DepartmentRejected(self.name, cfg.department, f"HTTP {status}: {_short(response)}")
+        try:
+            return model.model_validate_json(response.content)
+        except ValidationError as exc:
+            # A malformed answer is the department's fault and may be transient.
+            raise DepartmentUnavailable(self.name, cfg.department, "malformed response") from exc
+
+    def _succeeded(self) -> None:
+        self.health.calls += 1
+        self.health.consecutive_failures = 0
+        self.health.last_success_at = time.time()
+
+    def _failed(self, error: DepartmentError) -> None:
+        self.health.calls += 1
+        self.health.failures += 1
+        self.health.consecutive_failures += 1
+        self.health.last_failure_at = time.time()
+        self.health.last_error = error.code
+
+
+def _short(response: httpx.Response) -> str:
+    try:
+        data = response.json()
+    except ValueError:
+        return response.text[:120]
+    if isinstance(data, dict):
+        return str(data.get("message") or data.get("detail") or data)[:120]
+    return str(data)[:120]

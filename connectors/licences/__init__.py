@@ -1,0 +1,1 @@
+"""电子证照库 (the electronic licence store)."""

@@ -1,0 +1,81 @@
+"""The application factory."""
+
+from __future__ import annotations
+
+import logging
+import time
+import uuid
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from fastapi import FastAPI, Request, Response
+from fastapi.responses import ORJSONResponse
+from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+
+from gateway.graphql import graphql_router
+from gateway.health import readiness
+from gateway.lifespan import lifespan
+from gateway.logging import configure_logging, request_id_var
+from gateway.settings import Environment, Settings
+from schema.root import build_schema
+
+log = logging.getLogger("citizen.http")
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    settings = settings or Settings()
+    configure_logging(settings.log_level)
+    production = settings.env is Environment.PRODUCTION
+    app = FastAPI(
+        title="citizen-space",
+        description="一部手机办事通 · 个人与企业服务空间 GraphQL 网关",
+        lifespan=lifespan,
+        default_response_class=ORJSONResponse,
+        docs_url=None if production else "/docs",
+        redoc_url=None,
+        openapi_url=None if production else "/openapi.json",
+    )
+    app.state.settings = settings
+
+    @app.middleware("http")
+    async def request_context(request: Request, call_next: Callable[[Request], Awaitable[Response]]) -> Response:
+        incoming = request.headers.get("x-request-id", "")
+        request_id = incoming if 8 <= len(incoming) <= 64 and incoming.isascii() else uuid.uuid4().hex
+        request.state.request_id = request_id
+        token = request_id_var.set(request_id)
+        started = time.perf_counter()
+        try:
+            response = await call_next(request)
+        finally:
+            request_id_var.reset(token)
+        response.headers["X-Request-Id"] = request_id
+        # Path only: query strings and headers (tokens) never reach the log.
+        log.info(
+            "request",
+            extra={
+                "method": request.method,
+                "path": request.url.path,
+                "status": response.status_code,
+                "ms": round((time.perf_counter() - started) * 1000, 1),
+                "request_id": request_id,
+            },
+        )
+        return response
+
+    schema = build_schema(production=production)
+    app.include_router(graphql_router(schema, graphiql=not production), prefix="/graphql")
+
+    @app.get("/healthz", tags=["ops"])
+    async def healthz() -> dict[str, str]:
+        return {"status": "ok"}
+
+    @app.get("/readyz", tags=["ops"])
+    async def readyz(request: Request) -> Response:
+        report: dict[str, Any] = await readiness(request.app.state.citizen)
+        return ORJSONResponse(report, status_code=200 if report["ready"] else 503)
+
+    @app.get("/metrics", tags=["ops"])
+    async def metrics(request: Request) -> Response:
+        return Response(generate_latest(request.app.state.citizen.metrics), media_type=CONTENT_TYPE_LATEST)
+
+    return app

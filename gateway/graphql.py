@@ -1,0 +1,79 @@
+"""The GraphQL endpoint: strawberry's router with our context and orjson encoding."""
+
+from __future__ import annotations
+
+import logging
+
+import orjson
+from fastapi import Request, WebSocket
+from strawberry import Schema
+from strawberry.fastapi import GraphQLRouter
+
+from gateway.auth import AuthenticationError, bearer_token
+from gateway.state import AppState
+from personal_space.identity import NewAccount
+from resolvers.context import ClientMode, Context
+
+log = logging.getLogger("citizen.auth")
+
+
+class CitizenGraphQLRouter(GraphQLRouter[Context, None]):
+    def encode_json(self, data: object) -> bytes:  # type: ignore[override]
+        return orjson.dumps(data)
+
+
+def client_mode_of(value: str | None) -> ClientMode:
+    try:
+        return ClientMode((value or "standard").strip().lower())
+    except ValueError:
+        return ClientMode.STANDARD
+
+
+async def build_context(request: Request = None, websocket: WebSocket = None) -> Context:  # type: ignore[assignment]
+    connection = request if request is not None else websocket
+    state: AppState = connection.app.state.citizen
+    request_id = getattr(connection.state, "request_id", None) or "ws"
+    context = Context(
+        services=state.services,
+        sessionmaker=state.sessionmaker,
+        request_id=request_id,
+        client_mode=client_mode_of(connection.headers.get("x-client-mode")),
+    )
+    try:
+        token = bearer_token(connection.headers.get("authorization"))
+        if token is None:
+            return context
+        claims = await state.verifier.verify(token)
+    except AuthenticationError as exc:
+        context.auth_error = str(exc)
+        log.info("token rejected", extra={"reason": str(exc)})
+        return context
+    claimed = None
+    if claims.id_number and claims.name:
+        claimed = NewAccount(
+            subject=claims.subject,
+            username=str(claims.raw.get("preferred_username") or claims.subject),
+            role=claims.role,
+            name=claims.name,
+            id_number=claims.id_number,
+            phone=claims.phone,
+        )
+    async with context.db() as session:
+        resolved = await state.services.identity.resolve(
+            session, subject=claims.subject, role=claims.role, claimed=claimed
+        )
+    if resolved is None:
+        context.auth_error = "identity not known to citizen-space"
+        return context
+    context.caller, context.person = resolved
+    context.audit.caller = context.caller
+    return context
+
+
+def graphql_router(schema: Schema, *, graphiql: bool) -> CitizenGraphQLRouter:
+    return CitizenGraphQLRouter(
+        schema,
+        context_getter=build_context,
+        graphql_ide="graphiql" if graphiql else None,
+        allow_queries_via_get=False,
+    )

@@ -1,0 +1,95 @@
+"""The lifespan builds every client once and closes them all; nothing is created at import."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+import httpx
+from fastapi import FastAPI
+from prometheus_client import CollectorRegistry
+from purgatory import AsyncCircuitBreakerFactory
+from sqlalchemy.ext.asyncio import async_sessionmaker, create_async_engine
+
+from connectors.config import SystemConfig, load_systems
+from connectors.registry import build_connectors
+from gateway.auth import JwksVerifier
+from gateway.settings import Settings
+from gateway.state import AppState
+from kit.cache import build_cache
+from kit.crypto import FieldCipher
+from kit.masking import policy
+from personal_space.identity import IdentityService
+from personal_space.service import PersonalSpaceService
+from resolvers.context import Services
+
+
+def secret_resolver(settings: Settings):  # type: ignore[no-untyped-def]
+    def secret_for(system: SystemConfig) -> str:
+        # The one place department credentials are read; they go to the client, never a log.
+        value = os.environ.get(system.secret_env)
+        if value:
+            return value
+        if settings.is_production:
+            raise ValueError(f"{system.secret_env} must be set for system {system.name!r} in production")
+        return f"dev-secret-{system.name}"
+
+    return secret_for
+
+
+def build_engine(settings: Settings):  # type: ignore[no-untyped-def]
+    if settings.database_url.startswith("sqlite"):
+        return create_async_engine(settings.database_url, connect_args={"timeout": 30})
+    return create_async_engine(settings.database_url, pool_size=10, max_overflow=20, pool_pre_ping=True)
+
+
+@asynccontextmanager
+async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+    settings: Settings = app.state.settings
+    settings.check_production_secrets()
+    engine = build_engine(settings)
+    cache = build_cache(settings.redis_url)
+    http = httpx.AsyncClient(timeout=httpx.Timeout(3.0))
+    metrics = CollectorRegistry()
+    breakers = AsyncCircuitBreakerFactory()
+    connectors = build_connectors(
+        load_systems(settings.systems_file, settings.system_urls),
+        secret_for=secret_resolver(settings),
+        client_system=settings.client_system,
+        breakers=breakers,
+        metrics_registry=metrics,
+    )
+    cipher = FieldCipher(settings.data_key.get_secret_value().encode())
+    services = Services(
+        identity=IdentityService(cipher),
+        space=PersonalSpaceService(
+            connectors, policy(settings.masking_policy), settings.pseudonym_key.get_secret_value().encode()
+        ),
+    )
+    app.state.citizen = AppState(
+        settings=settings,
+        engine=engine,
+        sessionmaker=async_sessionmaker(engine, expire_on_commit=False),
+        cache=cache,
+        http=http,
+        verifier=JwksVerifier(
+            jwks_url=settings.oidc_jwks_url,
+            issuer=settings.oidc_issuer,
+            audience=settings.oidc_audience,
+            algorithms=settings.oidc_algorithms,
+            leeway_seconds=settings.oidc_leeway_seconds,
+            cache_seconds=settings.oidc_jwks_cache_seconds,
+            http=http,
+        ),
+        connectors=connectors,
+        metrics=metrics,
+        services=services,
+    )
+    try:
+        yield
+    finally:
+        await connectors.aclose()
+        await http.aclose()
+        await cache.aclose()
+        await engine.dispose()

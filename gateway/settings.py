@@ -1,0 +1,84 @@
+"""The one place configuration is read: pydantic-settings with the CITIZEN_ prefix."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from functools import cached_property
+from pathlib import Path
+
+from pydantic import Field, SecretStr, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+
+
+class Environment(StrEnum):
+    DEVELOPMENT = "development"
+    PRODUCTION = "production"
+    TEST = "test"
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="CITIZEN_", env_file=".env", env_file_encoding="utf-8", extra="ignore")
+
+    env: Environment = Environment.DEVELOPMENT
+    host: str = "127.0.0.1"
+    port: int = Field(default=8000, ge=1, le=65535)
+    public_url: str = "http://127.0.0.1:8000"
+
+    database_url: str = "sqlite+aiosqlite:///./.demo/citizen.db"
+    redis_url: str | None = None
+    elasticsearch_url: str | None = None
+    search_index: str = "citizen-space"
+
+    # Identity provider (OIDC). In development/test the dev issuer serves its JWKS on loopback.
+    oidc_issuer: str = "http://127.0.0.1:8090/dev-idp"
+    oidc_audience: str = "citizen-space"
+    oidc_jwks_url: str = "http://127.0.0.1:8090/dev-idp/jwks.json"
+    oidc_algorithms: list[str] = ["RS256", "ES256"]
+    oidc_leeway_seconds: int = Field(default=30, ge=0, le=300)
+    oidc_jwks_cache_seconds: int = Field(default=300, ge=10)
+
+    # Department systems: one TOML file, credentials referenced by env var name.
+    systems_file: Path = REPO_ROOT / "config" / "systems.toml"
+    # JSON map of system name → base URL, overriding the systems file (demo, tests, deployments).
+    system_urls: dict[str, str] = Field(default_factory=dict)
+    # Our identity towards department systems (X-Road style client header).
+    client_system: str = "citizen-space"
+    # Keyed hash for pseudonymous user ids sent to departments.
+    pseudonym_key: SecretStr = SecretStr("dev-only-pseudonym-key-change-me")
+
+    # AES-GCM key material for ID and phone numbers at rest; production must override it.
+    data_key: SecretStr = SecretStr("dev-only-data-key-change-me")
+
+    masking_policy: str = "standard"
+    log_level: str = "INFO"
+    demo_dir: Path = Path(".demo")
+
+    @field_validator("database_url")
+    @classmethod
+    def _known_driver(cls, value: str) -> str:
+        if not value.startswith(("sqlite+aiosqlite://", "postgresql+asyncpg://")):
+            raise ValueError("database_url must use sqlite+aiosqlite:// or postgresql+asyncpg://")
+        return value
+
+    @field_validator("masking_policy")
+    @classmethod
+    def _known_policy(cls, value: str) -> str:
+        from kit.masking import POLICIES
+
+        if value not in POLICIES:
+            raise ValueError(f"masking_policy must be one of {sorted(POLICIES)}")
+        return value
+
+    def check_production_secrets(self) -> None:
+        """Refuse to start production with the development secrets."""
+        if self.env is Environment.PRODUCTION:
+            for name in ("data_key", "pseudonym_key"):
+                secret: SecretStr = getattr(self, name)
+                if secret.get_secret_value().startswith("dev-only"):
+                    raise ValueError(f"CITIZEN_{name.upper()} must be set in production")
+
+    @cached_property
+    def is_production(self) -> bool:
+        return self.env is Environment.PRODUCTION

@@ -1,0 +1,1 @@
+"""Shared utilities with no domain knowledge; every package may import kit."""

@@ -1,0 +1,61 @@
+"""The audit trail of one request: sections read are collected, then written as one entry."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from personal_space import repository
+from personal_space.caller import Caller
+from personal_space.models import AuditEntry, utcnow
+
+PURPOSE_LABELS = {
+    "self_access": "本人查询",
+    "agent_ticket": "12345工单处理",
+    "licence_show": "扫码亮证核验",
+    "enterprise_access": "企业事务办理",
+    "prefill": "表单预填",
+}
+
+
+def purpose_label(purpose: str) -> str:
+    code, _, detail = purpose.partition(":")
+    label = PURPOSE_LABELS.get(code, code)
+    return f"{label}（{detail}）" if detail else label
+
+
+@dataclass
+class AuditTrail:
+    caller: Caller | None
+    request_id: str
+    # An ASCII purpose code: it travels in HTTP headers to departments; labels are for people.
+    purpose: str = "self_access"
+    reads: dict[str | None, set[str]] = field(default_factory=dict)
+    failed: set[str] = field(default_factory=set)
+
+    def read(self, data_subject_id: str | None, section: str) -> None:
+        self.reads.setdefault(data_subject_id, set()).add(section)
+
+    def failed_read(self, section: str) -> None:
+        self.failed.add(section)
+
+    async def flush(self, session: AsyncSession) -> None:
+        if self.caller is None:
+            return
+        for data_subject_id, sections in self.reads.items():
+            outcome = "partial" if self.failed & sections else "ok"
+            await repository.append_audit(
+                session,
+                AuditEntry(
+                    at=utcnow(),
+                    actor_subject=self.caller.subject,
+                    actor_role=self.caller.role,
+                    data_subject_id=data_subject_id,
+                    sections=sorted(sections),
+                    purpose=self.purpose,
+                    outcome=outcome,
+                    request_id=self.request_id,
+                ),
+            )
+        self.reads.clear()

@@ -1,0 +1,76 @@
+"""Every query of the personal-space domain lives here; services never write SQL."""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Sequence
+from datetime import UTC
+
+import orjson
+from sqlalchemy import select, text
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from personal_space.models import Account, AuditEntry, EnterpriseBinding
+
+GENESIS_HASH = "0" * 64
+
+
+async def account_by_subject(session: AsyncSession, subject: str) -> Account | None:
+    return await session.scalar(select(Account).where(Account.subject == subject))
+
+
+async def account_by_username(session: AsyncSession, username: str) -> Account | None:
+    return await session.scalar(select(Account).where(Account.username == username))
+
+
+async def bindings_of(session: AsyncSession, account_id: str) -> Sequence[EnterpriseBinding]:
+    result = await session.scalars(select(EnterpriseBinding).where(EnterpriseBinding.account_id == account_id))
+    return result.all()
+
+
+def audit_hash(prev_hash: str, entry: AuditEntry) -> str:
+    # SQLite hands datetimes back without a zone; hash the instant, not its spelling.
+    at = entry.at if entry.at.tzinfo else entry.at.replace(tzinfo=UTC)
+    body = orjson.dumps(
+        [
+            prev_hash,
+            round(at.timestamp() * 1_000_000),
+            entry.actor_subject,
+            entry.actor_role,
+            entry.data_subject_id,
+            entry.sections,
+            entry.purpose,
+            entry.outcome,
+            entry.request_id,
+        ],
+    )
+    return hashlib.sha256(body).hexdigest()
+
+
+async def append_audit(session: AsyncSession, entry: AuditEntry) -> AuditEntry:
+    if session.bind is not None and session.bind.dialect.name == "postgresql":
+        # Serialise appenders so the chain never forks under concurrent requests.
+        await session.execute(text("SELECT pg_advisory_xact_lock(727001)"))
+    last = await session.scalar(select(AuditEntry.entry_hash).order_by(AuditEntry.seq.desc()).limit(1))
+    entry.prev_hash = last or GENESIS_HASH
+    entry.entry_hash = audit_hash(entry.prev_hash, entry)
+    session.add(entry)
+    await session.flush()
+    return entry
+
+
+async def audit_entries_about(session: AsyncSession, account_id: str, limit: int = 50) -> Sequence[AuditEntry]:
+    result = await session.scalars(
+        select(AuditEntry).where(AuditEntry.data_subject_id == account_id).order_by(AuditEntry.seq.desc()).limit(limit)
+    )
+    return result.all()
+
+
+async def verify_audit_chain(session: AsyncSession) -> int | None:
+    """Return the seq of the first tampered entry, or None when the chain holds."""
+    prev = GENESIS_HASH
+    for entry in (await session.scalars(select(AuditEntry).order_by(AuditEntry.seq))).all():
+        if entry.prev_hash != prev or audit_hash(prev, entry) != entry.entry_hash:
+            return entry.seq
+        prev = entry.entry_hash
+    return None

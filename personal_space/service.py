@@ -1,0 +1,87 @@
+"""Use cases of the personal space. Services take the caller and never commit."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+from datetime import UTC, datetime
+
+from connectors.base import CallContext
+from connectors.registry import Connectors
+from kit.masking import MaskingPolicy
+from personal_space.audit import AuditTrail
+from personal_space.caller import Caller
+from personal_space.identity import PersonRecord
+from personal_space.views import LicenceView, ProfileView, Provenance
+
+
+class PersonalSpaceService:
+    def __init__(self, connectors: Connectors, masking: MaskingPolicy, pseudonym_key: bytes) -> None:
+        self.connectors = connectors
+        self.masking = masking
+        self._pseudonym_key = pseudonym_key
+
+    def pseudonym(self, caller: Caller) -> str:
+        """A per-deployment stable pseudonym: departments can correlate calls, not identify people."""
+        return hmac.new(self._pseudonym_key, caller.subject.encode(), hashlib.sha256).hexdigest()[:32]
+
+    def call_context(self, caller: Caller, request_id: str, purpose: str) -> CallContext:
+        return CallContext(request_id=request_id, purpose=purpose, user_pseudonym=self.pseudonym(caller))
+
+    def profile(self, person: PersonRecord, audit: AuditTrail) -> ProfileView:
+        audit.read(person.account_id, "profile")
+        m = self.masking
+        return ProfileView(
+            name=m.name(person.name) or "",
+            id_number=m.id_number(person.id_number) or "",
+            phone=m.phone(person.phone),
+            birth_date=person.birth_date,
+            gender=person.gender,
+            prefecture=person.prefecture,
+            address=_mask_address(person.address),
+            age=person.age_on(datetime.now(UTC).date()),
+        )
+
+    async def licences(self, caller: Caller, person: PersonRecord, audit: AuditTrail) -> list[LicenceView]:
+        audit.read(person.account_id, "licences")
+        call = self.call_context(caller, audit.request_id, audit.purpose)
+        try:
+            items = await self.connectors.licences.by_holder(person.id_number, call)
+        except Exception:
+            audit.failed_read("licences")
+            raise
+        fetched_at = datetime.now(UTC)
+        source = Provenance(
+            system=self.connectors.licences.base.config.title,
+            department=self.connectors.licences.base.config.department,
+            fetched_at=fetched_at,
+        )
+        m = self.masking
+        return [
+            LicenceView(
+                licence_id=item.licence_id,
+                type_code=item.type_code,
+                type_name=item.type_name,
+                number=m.licence_number(item.number) or "",
+                holder_name=m.name(item.holder_name) or "",
+                issuer=item.issuer,
+                issued_on=item.issued_on,
+                valid_from=item.valid_from,
+                valid_until=item.valid_until,
+                status_code=item.status_code,
+                status_name=item.status_name,
+                source=source,
+            )
+            for item in sorted(items, key=lambda i: (i.status_code != "01", i.type_name))
+        ]
+
+
+def _mask_address(address: str | None) -> str | None:
+    """Keep the place down to the district; hide the street and number."""
+    if not address:
+        return address
+    for marker in ("区", "县", "市"):
+        cut = address.rfind(marker, 0, 12)
+        if cut > 0:
+            return address[: cut + 1] + "****"
+    return address[:6] + "****"

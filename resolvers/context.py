@@ -1,0 +1,85 @@
+"""The typed GraphQL context: caller, a lazily opened session (the request's unit of work),
+the request's audit trail, client mode and the domain services."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+from enum import StrEnum
+
+import strawberry
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from strawberry.fastapi import BaseContext
+
+from personal_space.audit import AuditTrail
+from personal_space.caller import Caller
+from personal_space.identity import IdentityService, PersonRecord
+from personal_space.service import PersonalSpaceService
+
+
+class ClientMode(StrEnum):
+    STANDARD = "standard"
+    ELDER = "elder"
+
+
+@dataclass(frozen=True)
+class Services:
+    """Stateless domain services built once by the gateway's lifespan."""
+
+    identity: IdentityService
+    space: PersonalSpaceService
+
+
+class Context(BaseContext):
+    def __init__(
+        self,
+        *,
+        services: Services,
+        sessionmaker: async_sessionmaker[AsyncSession],
+        request_id: str,
+        client_mode: ClientMode,
+        caller: Caller | None = None,
+        person: PersonRecord | None = None,
+        auth_error: str | None = None,
+        session: AsyncSession | None = None,
+    ) -> None:
+        super().__init__()
+        self.services = services
+        self.request_id = request_id
+        self.client_mode = client_mode
+        self.caller = caller
+        self.person = person
+        self.auth_error = auth_error
+        self.audit = AuditTrail(caller=caller, request_id=request_id)
+        self._sessionmaker = sessionmaker
+        self._session = session
+        # Sibling fields resolve concurrently; one AsyncSession must not be used by two at once.
+        self._session_lock = asyncio.Lock()
+
+    @asynccontextmanager
+    async def db(self) -> AsyncIterator[AsyncSession]:
+        async with self._session_lock:
+            if self._session is None:
+                self._session = self._sessionmaker()
+            yield self._session
+
+    async def finish(self, *, failed: bool) -> None:
+        """End the unit of work: keep the writes unless something unexpected failed; the audit
+        entry is written either way."""
+        async with self.db() as session:
+            try:
+                if failed:
+                    await session.rollback()
+                await self.audit.flush(session)
+                await session.commit()
+            except BaseException:
+                await session.rollback()
+                raise
+            finally:
+                await session.close()
+                self._session = None
+
+
+Info = strawberry.Info[Context, None]

@@ -1,0 +1,62 @@
+"""The root types and the schema factory."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+
+import strawberry
+from graphql import GraphQLError
+from strawberry.extensions import (
+    MaskErrors,
+    MaxAliasesLimiter,
+    MaxTokensLimiter,
+    ParserCache,
+    QueryDepthLimiter,
+    SchemaExtension,
+    ValidationCache,
+)
+from strawberry.schema.config import StrawberryConfig
+from strawberry.types import ExecutionContext
+
+from resolvers.context import Info
+from resolvers.permissions import require_caller
+from schema.errors import is_unexpected
+from schema.extensions import UnitOfWork
+from schema.space import PersonalSpace
+
+log = logging.getLogger("citizen.graphql")
+
+
+@strawberry.type
+class Query:
+    @strawberry.field(description="我的个人服务空间（需登录）")
+    def me(self, info: Info) -> PersonalSpace:
+        require_caller(info)
+        return PersonalSpace()
+
+
+class CitizenSchema(strawberry.Schema):
+    def process_errors(self, errors: list[GraphQLError], execution_context: ExecutionContext | None = None) -> None:
+        # Expected errors (auth, validation, a department down) are answers, not incidents.
+        for error in errors:
+            if is_unexpected(error):
+                log.error("unexpected error in resolver", exc_info=error.original_error, extra={"path": error.path})
+
+
+def build_schema(*, production: bool) -> strawberry.Schema:
+    # Hooks exit in reverse order: UnitOfWork must see the errors before MaskErrors hides them.
+    extensions: list[type[SchemaExtension] | Callable[[], SchemaExtension]] = [
+        lambda: MaskErrors(should_mask_error=is_unexpected, error_message="服务内部错误，请稍后再试"),
+        UnitOfWork,
+        lambda: ParserCache(maxsize=1024),
+        lambda: ValidationCache(maxsize=1024),
+        lambda: QueryDepthLimiter(max_depth=12),
+        lambda: MaxAliasesLimiter(max_alias_count=30),
+        lambda: MaxTokensLimiter(max_token_count=2000),
+    ]
+    return CitizenSchema(
+        query=Query,
+        extensions=extensions,
+        config=StrawberryConfig(auto_camel_case=True),
+    )

@@ -1,0 +1,1 @@
+"""Strawberry types only: no I/O, no business rules."""

@@ -1,0 +1,1 @@
+"""Stand-ins for the department systems. Real HTTP services; the gateway never imports them."""

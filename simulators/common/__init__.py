@@ -1,0 +1,1 @@
+"""What every simulator shares: authentication, fault injection, the seeded population."""

@@ -1,0 +1,96 @@
+"""Session fixtures: simulators, the dev identity provider and the gateway, all live on loopback."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from gateway.app import create_app
+from gateway.cli import migrate_database, seed_database
+from gateway.dev_identity import DevIdentityProvider
+from gateway.settings import REPO_ROOT, Settings
+from tests.support.gateway import GatewayClient
+from tests.support.servers import ThreadedServer, free_port, simulators_process
+
+# Short deadlines keep fault tests quick; the values are what production tunes per system.
+TEST_SYSTEM_LIMITS = {
+    "deadline_seconds": 1.5,
+    "read_timeout_seconds": 1.0,
+    "breaker_threshold": 4,
+    "breaker_ttl_seconds": 2.0,
+}
+
+
+def write_systems_file(path: Path, urls: dict[str, str]) -> Path:
+    source = (REPO_ROOT / "config" / "systems.toml").read_text(encoding="utf-8")
+    extra = "\n".join(f"{key} = {value}" for key, value in TEST_SYSTEM_LIMITS.items())
+    lines = []
+    for line in source.splitlines():
+        lines.append(line)
+        if line.startswith("[systems."):
+            lines.append(extra)
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return path
+
+
+@pytest.fixture(scope="session")
+def simulator_urls() -> Iterator[dict[str, str]]:
+    with simulators_process() as urls:
+        yield urls
+
+
+@pytest.fixture(scope="session")
+def identity_provider() -> Iterator[DevIdentityProvider]:
+    port = free_port()
+    provider = DevIdentityProvider.generate(f"http://127.0.0.1:{port}/dev-idp", "citizen-space")
+    with ThreadedServer(provider.app(), port=port):
+        yield provider
+
+
+@pytest.fixture(scope="session")
+def gateway_settings(
+    tmp_path_factory: pytest.TempPathFactory, simulator_urls: dict[str, str], identity_provider: DevIdentityProvider
+) -> Settings:
+    workdir = tmp_path_factory.mktemp("gateway")
+    settings = Settings(
+        env="test",
+        database_url=f"sqlite+aiosqlite:///{workdir / 'citizen.db'}",
+        oidc_issuer=identity_provider.issuer,
+        oidc_jwks_url=f"{identity_provider.issuer}/jwks.json",
+        systems_file=write_systems_file(workdir / "systems.toml", simulator_urls),
+        system_urls=simulator_urls,
+        demo_dir=workdir,
+        log_level="WARNING",
+    )
+    migrate_database(settings)
+    asyncio.run(seed_database(settings))
+    return settings
+
+
+@pytest.fixture(scope="session")
+def gateway(
+    gateway_settings: Settings, identity_provider: DevIdentityProvider, simulator_urls: dict[str, str]
+) -> Iterator[GatewayClient]:
+    with ThreadedServer(create_app(gateway_settings)) as server:
+        client = GatewayClient(url=server.url, idp=identity_provider, simulators=simulator_urls)
+        yield client
+        client.http.close()
+
+
+@pytest.fixture(autouse=True)
+def _clear_faults(request: pytest.FixtureRequest) -> Iterator[None]:
+    yield
+    if "simulator_urls" in request.fixturenames:
+        urls: dict[str, str] = request.getfixturevalue("simulator_urls")
+        import httpx
+
+        for base in urls.values():
+            httpx.delete(f"{base}/_admin/faults", timeout=5)
+
+
+def pretty(data: object) -> str:
+    return json.dumps(data, ensure_ascii=False, indent=1)

@@ -1,0 +1,57 @@
+from __future__ import annotations
+
+import pytest
+from cryptography.exceptions import InvalidTag
+
+from kit.crypto import FieldCipher
+from kit.identifiers import (
+    id_check_digit,
+    is_valid_id_number,
+    is_valid_licence_identifier,
+    is_valid_uscc,
+    licence_identifier,
+)
+from kit.masking import policy
+
+
+def test_standard_masking_matches_the_platform_convention() -> None:
+    p = policy("standard")
+    assert p.id_number("530102199003153217") == "5301**********3217"
+    assert p.phone("13812345678") == "138****5678"
+    assert p.name("张三") == "张*"
+    assert p.name("欧阳娜娜") == "欧***"
+    assert p.id_number(None) is None
+    assert p.phone("123") == "***"
+
+
+def test_unknown_policy_is_refused() -> None:
+    with pytest.raises(ValueError, match="unknown masking policy"):
+        policy("lenient")
+
+
+def test_id_number_check_digit() -> None:
+    assert is_valid_id_number("530102199003153217")
+    assert not is_valid_id_number("530102199003153218")
+    assert id_check_digit("11010519491231002") == "X"
+
+
+def test_uscc_check_char() -> None:
+    assert is_valid_uscc("91530102MA6K8R2Q1N")
+    assert not is_valid_uscc("91530102MA6K8R2Q1A")
+    assert is_valid_uscc("91350100M000100Y43")  # a published example
+
+
+def test_licence_identifier_round_trip() -> None:
+    identifier = licence_identifier("11100000000013127D001", "11530102000000000X", "530100261123000001")
+    assert is_valid_licence_identifier(identifier)
+    assert not is_valid_licence_identifier(identifier[:-1] + ("0" if identifier[-1] != "0" else "1"))
+
+
+def test_field_cipher_round_trip_and_context_binding() -> None:
+    cipher = FieldCipher(b"k" * 32)
+    sealed = cipher.encrypt("530102199003153217", context="id_number")
+    assert "5301" not in sealed
+    assert cipher.decrypt(sealed, context="id_number") == "530102199003153217"
+    with pytest.raises(InvalidTag):
+        cipher.decrypt(sealed, context="phone")
+    assert cipher.lookup_hash("53010219900315321x") == cipher.lookup_hash("53010219900315321X")

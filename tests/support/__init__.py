@@ -1,0 +1,1 @@
+"""Test support: real processes and servers on loopback, never mocks of our own parts."""

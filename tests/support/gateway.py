@@ -1,0 +1,48 @@
+"""A client for the live gateway in tests: GraphQL over HTTP with demo tokens."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import httpx
+
+from gateway.dev_identity import DevIdentityProvider
+
+
+@dataclass
+class GatewayClient:
+    url: str
+    idp: DevIdentityProvider
+    simulators: dict[str, str]
+    http: httpx.Client = field(default_factory=lambda: httpx.Client(timeout=30))
+
+    def token(self, username: str) -> str:
+        return self.idp.mint_for(username)
+
+    def graphql(
+        self,
+        query: str,
+        variables: dict[str, Any] | None = None,
+        *,
+        as_user: str | None = None,
+        token: str | None = None,
+        headers: dict[str, str] | None = None,
+    ) -> dict[str, Any]:
+        all_headers = dict(headers or {})
+        bearer = token or (self.token(as_user) if as_user else None)
+        if bearer:
+            all_headers["Authorization"] = f"Bearer {bearer}"
+        response = self.http.post(
+            f"{self.url}/graphql", json={"query": query, "variables": variables or {}}, headers=all_headers
+        )
+        assert response.status_code == 200, response.text
+        body: dict[str, Any] = response.json()
+        return body
+
+    def faults(self, system: str, **faults: Any) -> None:
+        base = self.simulators[system]
+        if faults:
+            self.http.post(f"{base}/_admin/faults", json=faults).raise_for_status()
+        else:
+            self.http.delete(f"{base}/_admin/faults").raise_for_status()
