@@ -9,7 +9,7 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 
 from fastapi import FastAPI, Request, Response
-from fastapi.responses import ORJSONResponse
+from fastapi.responses import JSONResponse
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
 from gateway.graphql import graphql_router
@@ -30,7 +30,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         title="citizen-space",
         description="一部手机办事通 · 个人与企业服务空间 GraphQL 网关",
         lifespan=lifespan,
-        default_response_class=ORJSONResponse,
         docs_url=None if production else "/docs",
         redoc_url=None,
         openapi_url=None if production else "/openapi.json",
@@ -72,7 +71,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     @app.get("/readyz", tags=["ops"])
     async def readyz(request: Request) -> Response:
         report: dict[str, Any] = await readiness(request.app.state.citizen)
-        return ORJSONResponse(report, status_code=200 if report["ready"] else 503)
+        return JSONResponse(report, status_code=200 if report["ready"] else 503)
 
     @app.get("/metrics", tags=["ops"])
     async def metrics(request: Request) -> Response:

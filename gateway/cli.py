@@ -41,7 +41,7 @@ def migrate_database(settings: Settings) -> None:
     config = AlembicConfig(str(REPO_ROOT / "alembic.ini"))
     config.set_main_option("script_location", str(REPO_ROOT / "migrations"))
     config.set_main_option("sqlalchemy.url", settings.database_url)
-    command.upgrade(config, "head")
+    command.upgrade(config, "heads")
 
 
 async def seed_database(settings: Settings) -> int:

@@ -10,7 +10,15 @@ import orjson
 from sqlalchemy import select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from personal_space.models import Account, AuditEntry, EnterpriseBinding
+from personal_space.models import (
+    Account,
+    AuditEntry,
+    EnterpriseBinding,
+    Favourite,
+    Notification,
+    Preference,
+    Submission,
+)
 
 GENESIS_HASH = "0" * 64
 
@@ -74,3 +82,46 @@ async def verify_audit_chain(session: AsyncSession) -> int | None:
             return entry.seq
         prev = entry.entry_hash
     return None
+
+
+async def preference_of(session: AsyncSession, account_id: str) -> Preference | None:
+    return await session.get(Preference, account_id)
+
+
+async def favourites_of(session: AsyncSession, account_id: str) -> Sequence[Favourite]:
+    result = await session.scalars(
+        select(Favourite).where(Favourite.account_id == account_id).order_by(Favourite.created_at.desc())
+    )
+    return result.all()
+
+
+async def favourite(session: AsyncSession, account_id: str, item_code: str) -> Favourite | None:
+    return await session.scalar(
+        select(Favourite).where(Favourite.account_id == account_id, Favourite.item_code == item_code)
+    )
+
+
+async def notifications_of(session: AsyncSession, account_id: str, limit: int = 100) -> Sequence[Notification]:
+    result = await session.scalars(
+        select(Notification)
+        .where(Notification.account_id == account_id)
+        .order_by(Notification.created_at.desc())
+        .limit(limit)
+    )
+    return result.all()
+
+
+async def submissions_of(session: AsyncSession, account_id: str, kinds: tuple[str, ...] = ()) -> Sequence[Submission]:
+    query = select(Submission).where(Submission.account_id == account_id)
+    if kinds:
+        query = query.where(Submission.kind.in_(kinds))
+    return (await session.scalars(query.order_by(Submission.created_at.desc()))).all()
+
+
+async def account_by_id_number_hash(session: AsyncSession, id_number_hash: str) -> Account | None:
+    return await session.scalar(select(Account).where(Account.id_number_hash == id_number_hash))
+
+
+async def accounts_by_username(session: AsyncSession, usernames: Sequence[str]) -> dict[str, Account]:
+    rows = await session.scalars(select(Account).where(Account.username.in_(usernames)))
+    return {a.username: a for a in rows.all()}

@@ -17,23 +17,33 @@ from strawberry.extensions import (
     ValidationCache,
 )
 from strawberry.schema.config import StrawberryConfig
+from strawberry.tools import merge_types
 from strawberry.types import ExecutionContext
 
 from resolvers.context import Info
 from resolvers.permissions import require_caller
 from schema.errors import is_unexpected
 from schema.extensions import UnitOfWork
+from schema.mutations import SpaceMutation
 from schema.space import PersonalSpace
 
 log = logging.getLogger("citizen.graphql")
 
 
 @strawberry.type
-class Query:
+class SpaceQuery:
     @strawberry.field(description="我的个人服务空间（需登录）")
     def me(self, info: Info) -> PersonalSpace:
         require_caller(info)
         return PersonalSpace()
+
+
+# Each domain contributes its root fields; append yours here.
+QUERY_TYPES: tuple[type, ...] = (SpaceQuery,)
+MUTATION_TYPES: tuple[type, ...] = (SpaceMutation,)
+
+Query = merge_types("Query", QUERY_TYPES)
+Mutation = merge_types("Mutation", MUTATION_TYPES)
 
 
 class CitizenSchema(strawberry.Schema):
@@ -57,6 +67,7 @@ def build_schema(*, production: bool) -> strawberry.Schema:
     ]
     return CitizenSchema(
         query=Query,
+        mutation=Mutation,
         extensions=extensions,
         config=StrawberryConfig(auto_camel_case=True),
     )

@@ -1,0 +1,36 @@
+"""Resolvers of what citizen-space owns: preferences, favourites, notifications, access log."""
+
+from __future__ import annotations
+
+from personal_space import owned
+from resolvers.context import Info
+from resolvers.permissions import require_person
+from schema.types.common import Connection
+from schema.types.owned import DataAccess, Favourite, Notification, Preferences
+
+
+async def preferences(info: Info) -> Preferences:
+    _, person = require_person(info)
+    async with info.context.db() as session:
+        return Preferences.of(await owned.preferences(session, person.account_id))
+
+
+async def favourites(info: Info, first: int | None = 20, after: str | None = None) -> Connection[Favourite]:
+    _, person = require_person(info)
+    async with info.context.db() as session:
+        views = await owned.favourites(session, person.account_id)
+    return Connection.paginate([Favourite.of(v) for v in views], first, after)
+
+
+async def notifications(info: Info, first: int | None = 20, after: str | None = None) -> Connection[Notification]:
+    _, person = require_person(info)
+    async with info.context.db() as session:
+        views = await owned.notifications(session, person.account_id)
+    return Connection.paginate([Notification.of(v) for v in views], first, after)
+
+
+async def data_access_log(info: Info, first: int | None = 20, after: str | None = None) -> Connection[DataAccess]:
+    caller, person = require_person(info)
+    async with info.context.db() as session:
+        views = await owned.data_access_log(session, person.account_id, caller.subject)
+    return Connection.paginate([DataAccess.of(v) for v in views], first, after)

@@ -1,0 +1,95 @@
+"""What we own for a person: favourites, preferences, notifications, the access log; and
+idempotent writes with result unions."""
+
+from __future__ import annotations
+
+import uuid
+
+from tests.support.gateway import GatewayClient
+
+ADD = """
+mutation Add($code: String!, $key: String!) {
+  addFavourite(itemCode: $code, idempotencyKey: $key) {
+    __typename
+    ... on FavouriteChanged { itemCode favourited }
+    ... on ValidationError { message field code }
+    ... on IdempotencyConflict { message idempotencyKey }
+  }
+}
+"""
+REMOVE = ADD.replace("Add(", "Remove(").replace("addFavourite", "removeFavourite")
+FAVOURITES = "{ me { favourites { totalCount edges { node { itemCode } } } } }"
+
+
+def key() -> str:
+    return f"test-{uuid.uuid4().hex}"
+
+
+def test_favourites_round_trip(gateway: GatewayClient) -> None:
+    k = key()
+    body = gateway.graphql(ADD, {"code": "gjj-002", "key": k}, as_user="citizen2")
+    assert body["data"]["addFavourite"] == {"__typename": "FavouriteChanged", "itemCode": "GJJ-002", "favourited": True}
+    listed = gateway.graphql(FAVOURITES, as_user="citizen2")["data"]["me"]["favourites"]
+    assert "GJJ-002" in [e["node"]["itemCode"] for e in listed["edges"]]
+    gateway.graphql(REMOVE, {"code": "GJJ-002", "key": key()}, as_user="citizen2")
+    listed = gateway.graphql(FAVOURITES, as_user="citizen2")["data"]["me"]["favourites"]
+    assert "GJJ-002" not in [e["node"]["itemCode"] for e in listed["edges"]]
+
+
+def test_same_key_same_input_replays_the_first_result(gateway: GatewayClient) -> None:
+    k = key()
+    first = gateway.graphql(ADD, {"code": "RS-001", "key": k}, as_user="citizen")
+    # In between, the favourite is removed under another key; the replay must not add it again.
+    gateway.graphql(REMOVE, {"code": "RS-001", "key": key()}, as_user="citizen")
+    again = gateway.graphql(ADD, {"code": "RS-001", "key": k}, as_user="citizen")
+    assert again == first
+    listed = gateway.graphql(FAVOURITES, as_user="citizen")["data"]["me"]["favourites"]
+    assert "RS-001" not in [e["node"]["itemCode"] for e in listed["edges"]]
+
+
+def test_same_key_other_input_is_a_conflict(gateway: GatewayClient) -> None:
+    k = key()
+    gateway.graphql(ADD, {"code": "RS-002", "key": k}, as_user="citizen")
+    body = gateway.graphql(ADD, {"code": "RS-003", "key": k}, as_user="citizen")
+    assert body["data"]["addFavourite"]["__typename"] == "IdempotencyConflict"
+    assert body["data"]["addFavourite"]["idempotencyKey"] == k
+
+
+def test_keys_are_per_person(gateway: GatewayClient) -> None:
+    k = key()
+    gateway.graphql(ADD, {"code": "MZ-007", "key": k}, as_user="citizen")
+    body = gateway.graphql(ADD, {"code": "MZ-013", "key": k}, as_user="elder")
+    assert body["data"]["addFavourite"]["__typename"] == "FavouriteChanged"
+
+
+def test_bad_input_is_a_validation_error(gateway: GatewayClient) -> None:
+    body = gateway.graphql(ADD, {"code": "DROP TABLE", "key": key()}, as_user="citizen")
+    assert body["data"]["addFavourite"]["__typename"] == "ValidationError"
+    assert body["data"]["addFavourite"]["field"] == "itemCode"
+    body = gateway.graphql(ADD, {"code": "RS-001", "key": "short"}, as_user="citizen")
+    assert body["data"]["addFavourite"]["field"] == "idempotencyKey"
+
+
+def test_writes_need_a_caller(gateway: GatewayClient) -> None:
+    body = gateway.graphql(ADD, {"code": "RS-001", "key": key()})
+    assert body["errors"][0]["extensions"]["code"] == "UNAUTHENTICATED"
+
+
+def test_preferences_update(gateway: GatewayClient) -> None:
+    mutation = """mutation($key: String!) { updatePreferences(idempotencyKey: $key, clientMode: ELDER) {
+        __typename ... on PreferencesUpdated { preferences { clientMode notificationDigest } } } }"""
+    body = gateway.graphql(mutation, {"key": key()}, as_user="elder")
+    assert body["data"]["updatePreferences"]["preferences"] == {"clientMode": "ELDER", "notificationDigest": "INSTANT"}
+    read = gateway.graphql("{ me { preferences { clientMode } } }", as_user="elder")
+    assert read["data"]["me"]["preferences"]["clientMode"] == "ELDER"
+
+
+def test_data_access_log_shows_reads_of_my_data(gateway: GatewayClient) -> None:
+    gateway.graphql("{ me { profile { name } licences { totalCount } } }", as_user="citizen2")
+    log = gateway.graphql(
+        "{ me { dataAccessLog(first: 50) { edges { node { accessor purpose sections outcome } } } } }",
+        as_user="citizen2",
+    )["data"]["me"]["dataAccessLog"]["edges"]
+    entries = [e["node"] for e in log]
+    assert any(set(e["sections"]) >= {"profile", "licences"} for e in entries)
+    assert all(e["accessor"] == "本人" and e["purpose"] == "本人查询" for e in entries)
