@@ -12,6 +12,13 @@
 #   Redis       127.0.0.1:56379  no persistence
 #   Elastic     127.0.0.1:59200  (transport 59300), single node, no security
 #
+# Elasticsearch is the minimal "integ-test-zip" distribution (the only 8.x server build on
+# Maven Central). Its modules are only transport-netty4, x-pack-core, x-pack-security and
+# apm, so: GET / and HEAD / answer 405 (client info()/ping() fail; use _cluster/health);
+# no analysis-common (e.g. asciifolding/stemmer/ngram filters, "english" etc. analyzers),
+# no painless, no _update_by_query/_delete_by_query/_reindex, no search_as_you_type.
+# Index/bulk/search, match/multi_match/fuzzy, highlight, terms aggs, dense_vector/knn work.
+#
 # Must run as root (apt-get, runuser, useradd).
 # A part that cannot start prints "SERVICES: <part> could not start: <reason>" to stderr;
 # with CI=true the script then exits non-zero, otherwise it leaves the other parts running,
@@ -29,6 +36,7 @@ SERVICES_DIR="${CITIZEN_SERVICES_DIR:-/tmp/citizen-services}"
 CACHE_DIR="${CITIZEN_CACHE_DIR:-${HOME:-/root}/.cache/citizen-space}"
 STATE_DIR="$SERVICES_DIR/.state"
 MARKER="$SERVICES_DIR/.citizen-services"
+LOCK_FILE="${SERVICES_DIR%/}.lock" # outside the dir, which `down` removes
 
 PG_PORT=55432
 REDIS_PORT=56379
@@ -348,8 +356,11 @@ up_elasticsearch() {
     mkdir -p "$esdir/.unzip"
     if ! unzip -qq "$zip" -d "$esdir/.unzip" >"$esdir/unzip.log" 2>&1; then
       rm -rf "$esdir/.unzip"
-      rm -f "$zip" # corrupt cache entry: next run downloads again
-      fail "unzip of $zip failed (cache entry removed): $(tail -n 1 "$esdir/unzip.log")"
+      if ! unzip -tqq "$zip" >/dev/null 2>&1; then
+        rm -f "$zip" # corrupt cache entry: the next run downloads it again
+        fail "cached $zip is corrupt (removed; run up again to re-download)"
+      fi
+      fail "unzip of $zip into $esdir failed: $(tail -n 1 "$esdir/unzip.log")"
     fi
     mv "$esdir/.unzip/elasticsearch-$v" "$home" || fail "zip does not contain elasticsearch-$v/"
     rm -rf "$esdir/.unzip"
@@ -393,7 +404,7 @@ EOF
     log "starting $v on 127.0.0.1:$ES_HTTP_PORT (JDK $java_home, user $ES_USER)"
     # -d: daemonize; the CLI returns once the node has started (or failed).
     if ! timeout "$((ES_TIMEOUT + 60))" runuser -u "$ES_USER" -- env \
-      ES_JAVA_HOME="$java_home" JAVA_HOME="$java_home" ES_JAVA_OPTS="$ES_JAVA_OPTS_VALUE" \
+      -u JAVA_HOME ES_JAVA_HOME="$java_home" ES_JAVA_OPTS="$ES_JAVA_OPTS_VALUE" \
       ES_TMPDIR="$esdir/tmp" HOME="$esdir" \
       "$home/bin/elasticsearch" -d -p "$pidfile" >"$esdir/start.log" 2>&1; then
       fail "bin/elasticsearch -d failed: $(es_error_hint "$esdir")"
@@ -449,9 +460,19 @@ down_elasticsearch() {
 
 # ---------------------------------------------------------------- commands
 
+# Serialise up/down: concurrent runs would race on the data dir and the cache.
+take_lock() {
+  exec 9>"$LOCK_FILE"
+  if ! flock -n 9; then
+    log "waiting for another services.sh up/down to finish ($LOCK_FILE)"
+    flock -w 900 9 || { warn "SERVICES: could not get $LOCK_FILE after 900s"; exit 1; }
+  fi
+}
+
 # Worker for one part, run as a separate bash process so that `set -e` applies inside.
 part_worker() {
   PART="$1"
+  exec 9>&- # the lock fd must not leak into the daemons
   local t0
   t0="$(now)"
   trap 'rc=$?; if ((rc != 0)) && [[ ! -s "$STATE_DIR/$PART.reason" ]]; then printf "unexpected error (exit %s) at line %s: %s\n" "$rc" "$LINENO" "$BASH_COMMAND" >"$STATE_DIR/$PART.reason"; fi' EXIT
@@ -464,6 +485,7 @@ cmd_up() {
   [[ "$(id -u)" == 0 ]] || { warn "services.sh up must run as root"; exit 2; }
   local t_all
   t_all="$(now)"
+  take_lock
   mkdir -p "$SERVICES_DIR" "$STATE_DIR"
   chmod 755 "$SERVICES_DIR"
   touch "$MARKER"
@@ -529,6 +551,7 @@ cmd_up() {
 
 cmd_down() {
   [[ "$(id -u)" == 0 ]] || { warn "services.sh down must run as root"; exit 2; }
+  take_lock
   local rc=0
   down_elasticsearch || rc=1
   down_redis || rc=1
