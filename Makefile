@@ -39,7 +39,13 @@ check: lint typecheck ## lint and type-check
 unit: install ## the pytest suite only
 	$(PY) -m pytest
 
-test: check unit ## everything CI runs: lint, types, the whole suite
+services-up: ## start PostgreSQL, Redis and Elasticsearch on loopback (installs them if needed)
+	bash scripts/services.sh up
+
+services-down: ## stop them (the Elasticsearch download stays cached)
+	bash scripts/services.sh down
+
+test: check services-up unit ## everything CI runs: lint, types, real services, the whole suite (embedded and real)
 
 bench: install ## benchmarks (print tables)
 	$(PY) bench/run_all.py

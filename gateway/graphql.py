@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import functools
 import logging
+import uuid
 
 import orjson
 from fastapi import Request, WebSocket
 from strawberry import Schema
 from strawberry.fastapi import GraphQLRouter
+from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL
 
 from gateway.auth import AuthenticationError, bearer_token
 from gateway.state import AppState
@@ -32,22 +35,29 @@ def client_mode_of(value: str | None) -> ClientMode:
 async def build_context(request: Request = None, websocket: WebSocket = None) -> Context:  # type: ignore[assignment]
     connection = request if request is not None else websocket
     state: AppState = connection.app.state.citizen
-    request_id = getattr(connection.state, "request_id", None) or "ws"
+    request_id = getattr(connection.state, "request_id", None) or uuid.uuid4().hex
     context = Context(
         services=state.services,
         sessionmaker=state.sessionmaker,
         request_id=request_id,
         client_mode=client_mode_of(connection.headers.get("x-client-mode")),
     )
+    context.authenticator = functools.partial(authenticate, state)
+    await authenticate(state, context, connection.headers.get("authorization"))
+    return context
+
+
+async def authenticate(state: AppState, context: Context, authorization: str | None) -> None:
+    """Verify the bearer token and fill the context's caller; a failure leaves a reason instead."""
     try:
-        token = bearer_token(connection.headers.get("authorization"))
+        token = bearer_token(authorization)
         if token is None:
-            return context
+            return
         claims = await state.verifier.verify(token)
     except AuthenticationError as exc:
         context.auth_error = str(exc)
         log.info("token rejected", extra={"reason": str(exc)})
-        return context
+        return
     claimed = None
     if claims.id_number and claims.name:
         claimed = NewAccount(
@@ -62,12 +72,13 @@ async def build_context(request: Request = None, websocket: WebSocket = None) ->
         resolved = await state.services.identity.resolve(
             session, subject=claims.subject, role=claims.role, claimed=claimed
         )
+        if resolved is not None and session.new:
+            await session.commit()  # a first login's account must outlive a failed operation
     if resolved is None:
         context.auth_error = "identity not known to citizen-space"
-        return context
+        return
     context.caller, context.person = resolved
     context.audit.caller = context.caller
-    return context
 
 
 def graphql_router(schema: Schema, *, graphiql: bool) -> CitizenGraphQLRouter:
@@ -76,4 +87,5 @@ def graphql_router(schema: Schema, *, graphiql: bool) -> CitizenGraphQLRouter:
         context_getter=build_context,
         graphql_ide="graphiql" if graphiql else None,
         allow_queries_via_get=False,
+        subscription_protocols=(GRAPHQL_TRANSPORT_WS_PROTOCOL,),
     )

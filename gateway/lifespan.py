@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import os
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -19,8 +21,11 @@ from gateway.settings import Settings
 from gateway.state import AppState
 from kit.cache import build_cache
 from kit.crypto import FieldCipher
+from kit.events import build_bus
 from kit.masking import policy
+from personal_space.deliveries import DELIVERY_NOTICES, deliverers
 from personal_space.identity import IdentityService
+from personal_space.outbox import OutboxWorker
 from personal_space.service import PersonalSpaceService
 from resolvers.context import Services
 
@@ -61,16 +66,24 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         metrics_registry=metrics,
     )
     cipher = FieldCipher(settings.data_key.get_secret_value().encode())
-    services = Services(
-        identity=IdentityService(cipher),
-        space=PersonalSpaceService(
-            connectors, policy(settings.masking_policy), settings.pseudonym_key.get_secret_value().encode()
-        ),
+    sessionmaker = async_sessionmaker(engine, expire_on_commit=False)
+    bus = build_bus(settings.redis_url)
+    space = PersonalSpaceService(
+        connectors, policy(settings.masking_policy), settings.pseudonym_key.get_secret_value().encode()
     )
+    outbox = OutboxWorker(
+        sessionmaker,
+        deliverers(connectors, space),
+        bus,
+        DELIVERY_NOTICES,
+        lease_seconds=settings.outbox_lease_seconds,
+        poll_seconds=settings.outbox_poll_seconds,
+    )
+    services = Services(identity=IdentityService(cipher), space=space, bus=bus, outbox=outbox)
     app.state.citizen = AppState(
         settings=settings,
         engine=engine,
-        sessionmaker=async_sessionmaker(engine, expire_on_commit=False),
+        sessionmaker=sessionmaker,
         cache=cache,
         http=http,
         verifier=JwksVerifier(
@@ -86,9 +99,15 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         metrics=metrics,
         services=services,
     )
+    worker = asyncio.create_task(outbox.run(), name="outbox") if settings.outbox_worker else None
     try:
         yield
     finally:
+        if worker is not None:
+            worker.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await worker
+        await bus.aclose()
         await connectors.aclose()
         await http.aclose()
         await cache.aclose()

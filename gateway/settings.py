@@ -51,6 +51,12 @@ class Settings(BaseSettings):
     # AES-GCM key material for ID and phone numbers at rest; production must override it.
     data_key: SecretStr = SecretStr("dev-only-data-key-change-me")
 
+    # The outbox worker: every instance may run one; claims are leases, so a killed worker's
+    # rows are picked up by another once the lease ends.
+    outbox_worker: bool = True
+    outbox_lease_seconds: float = Field(default=30.0, gt=0, le=3600)
+    outbox_poll_seconds: float = Field(default=0.5, gt=0, le=60)
+
     masking_policy: str = "standard"
     log_level: str = "INFO"
     demo_dir: Path = Path(".demo")

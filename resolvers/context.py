@@ -4,7 +4,7 @@ the request's audit trail, client mode and the domain services."""
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from enum import StrEnum
@@ -13,9 +13,11 @@ import strawberry
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from strawberry.fastapi import BaseContext
 
+from kit.events import EventBus
 from personal_space.audit import AuditTrail
 from personal_space.caller import Caller
 from personal_space.identity import IdentityService, PersonRecord
+from personal_space.outbox import OutboxWorker
 from personal_space.service import PersonalSpaceService
 
 
@@ -30,6 +32,8 @@ class Services:
 
     identity: IdentityService
     space: PersonalSpaceService
+    bus: EventBus
+    outbox: OutboxWorker
 
 
 class Context(BaseContext):
@@ -53,6 +57,8 @@ class Context(BaseContext):
         self.person = person
         self.auth_error = auth_error
         self.audit = AuditTrail(caller=caller, request_id=request_id)
+        # Set by the gateway: verifies a bearer token and fills caller and person.
+        self.authenticator: Callable[[Context, str | None], Awaitable[None]] | None = None
         self._sessionmaker = sessionmaker
         self._session = session
         # Sibling fields resolve concurrently; one AsyncSession must not be used by two at once.
@@ -64,6 +70,10 @@ class Context(BaseContext):
             if self._session is None:
                 self._session = self._sessionmaker()
             yield self._session
+
+    async def authenticate(self, authorization: str | None) -> None:
+        if self.authenticator is not None:
+            await self.authenticator(self, authorization)
 
     async def finish(self, *, failed: bool) -> None:
         """End the unit of work: keep the writes unless something unexpected failed; the audit

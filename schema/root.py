@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+from collections.abc import AsyncGenerator, Callable
 
 import strawberry
 from graphql import GraphQLError
@@ -20,12 +20,14 @@ from strawberry.schema.config import StrawberryConfig
 from strawberry.tools import merge_types
 from strawberry.types import ExecutionContext
 
+from resolvers import updates
 from resolvers.context import Info
 from resolvers.permissions import require_caller
 from schema.errors import is_unexpected
 from schema.extensions import UnitOfWork
 from schema.mutations import SpaceMutation
 from schema.space import PersonalSpace
+from schema.types.updates import SpaceUpdate
 
 log = logging.getLogger("citizen.graphql")
 
@@ -36,6 +38,13 @@ class SpaceQuery:
     def me(self, info: Info) -> PersonalSpace:
         require_caller(info)
         return PersonalSpace()
+
+
+@strawberry.type
+class Subscription:
+    my_updates: AsyncGenerator[SpaceUpdate, None] = strawberry.subscription(
+        resolver=updates.my_updates, description="我的实时更新：办件进度、工单回复、提交送达、消息通知"
+    )
 
 
 # Each domain contributes its root fields; append yours here.
@@ -68,6 +77,7 @@ def build_schema(*, production: bool) -> strawberry.Schema:
     return CitizenSchema(
         query=Query,
         mutation=Mutation,
+        subscription=Subscription,
         extensions=extensions,
         config=StrawberryConfig(auto_camel_case=True),
     )

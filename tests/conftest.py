@@ -14,6 +14,7 @@ from gateway.cli import migrate_database, seed_database
 from gateway.dev_identity import DevIdentityProvider
 from gateway.settings import REPO_ROOT, Settings
 from tests.support.gateway import GatewayClient
+from tests.support.real_services import require_real_services, reset_postgres, reset_redis
 from tests.support.servers import ThreadedServer, free_port, simulators_process
 
 # Short deadlines keep fault tests quick; the values are what production tunes per system.
@@ -51,14 +52,33 @@ def identity_provider() -> Iterator[DevIdentityProvider]:
         yield provider
 
 
+@pytest.fixture(scope="session", params=["embedded", "real"])
+def backend(request: pytest.FixtureRequest) -> dict[str, str]:
+    """The parts behind the gateway: the embedded default, or PostgreSQL + Redis + Elasticsearch."""
+    if request.param == "embedded":
+        return {}
+    real = require_real_services()
+    reset_postgres(real["CITIZEN_DATABASE_URL"])
+    reset_redis(real["CITIZEN_REDIS_URL"])
+    return real
+
+
 @pytest.fixture(scope="session")
 def gateway_settings(
-    tmp_path_factory: pytest.TempPathFactory, simulator_urls: dict[str, str], identity_provider: DevIdentityProvider
+    tmp_path_factory: pytest.TempPathFactory,
+    simulator_urls: dict[str, str],
+    identity_provider: DevIdentityProvider,
+    backend: dict[str, str],
 ) -> Settings:
     workdir = tmp_path_factory.mktemp("gateway")
     settings = Settings(
         env="test",
-        database_url=f"sqlite+aiosqlite:///{workdir / 'citizen.db'}",
+        database_url=backend.get("CITIZEN_DATABASE_URL", f"sqlite+aiosqlite:///{workdir / 'citizen.db'}"),
+        redis_url=backend.get("CITIZEN_REDIS_URL"),
+        elasticsearch_url=backend.get("CITIZEN_ELASTICSEARCH_URL"),
+        search_index=f"citizen-test-{workdir.name}".lower(),
+        outbox_lease_seconds=3.0,
+        outbox_poll_seconds=0.2,
         oidc_issuer=identity_provider.issuer,
         oidc_jwks_url=f"{identity_provider.issuer}/jwks.json",
         systems_file=write_systems_file(workdir / "systems.toml", simulator_urls),
