@@ -26,6 +26,7 @@ from kit.masking import policy
 from personal_space.deliveries import DELIVERY_NOTICES, deliverers
 from personal_space.identity import IdentityService
 from personal_space.outbox import OutboxWorker
+from personal_space.section_cache import SectionCache
 from personal_space.service import PersonalSpaceService
 from resolvers.context import Services
 
@@ -69,7 +70,10 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     sessionmaker = async_sessionmaker(engine, expire_on_commit=False)
     bus = build_bus(settings.redis_url)
     space = PersonalSpaceService(
-        connectors, policy(settings.masking_policy), settings.pseudonym_key.get_secret_value().encode()
+        connectors,
+        policy(settings.masking_policy),
+        settings.pseudonym_key.get_secret_value().encode(),
+        SectionCache(cache, fresh_seconds=settings.section_fresh_seconds, keep_seconds=settings.section_keep_seconds),
     )
     outbox = OutboxWorker(
         sessionmaker,

@@ -57,6 +57,11 @@ class Settings(BaseSettings):
     outbox_lease_seconds: float = Field(default=30.0, gt=0, le=3600)
     outbox_poll_seconds: float = Field(default=0.5, gt=0, le=60)
 
+    # Sections of a space are served from the cache while fresh, and the last good copy is
+    # served (marked stale) while a department is down.
+    section_fresh_seconds: float = Field(default=30.0, ge=0, le=3600)
+    section_keep_seconds: float = Field(default=86_400.0, gt=0)
+
     masking_policy: str = "standard"
     log_level: str = "INFO"
     demo_dir: Path = Path(".demo")

@@ -4,20 +4,29 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
+from typing import Any, TypeVar
 
 from connectors.base import CallContext
+from connectors.config import SystemConfig
 from connectors.registry import Connectors
 from kit.masking import MaskingPolicy
 from personal_space.audit import AuditTrail
 from personal_space.caller import Caller
 from personal_space.identity import PersonRecord
-from personal_space.views import LicenceView, ProfileView, Provenance
+
+ItemT = TypeVar("ItemT")
+from personal_space.section_cache import SectionCache
+from personal_space.views import Federated, LicenceView, ProfileView, Provenance
 
 
 class PersonalSpaceService:
-    def __init__(self, connectors: Connectors, masking: MaskingPolicy, pseudonym_key: bytes) -> None:
+    def __init__(
+        self, connectors: Connectors, masking: MaskingPolicy, pseudonym_key: bytes, sections: SectionCache
+    ) -> None:
         self.connectors = connectors
+        self.sections = sections
         self.masking = masking
         self._pseudonym_key = pseudonym_key
 
@@ -42,38 +51,59 @@ class PersonalSpaceService:
             age=person.age_on(datetime.now(UTC).date()),
         )
 
-    async def licences(self, caller: Caller, person: PersonRecord, audit: AuditTrail) -> list[LicenceView]:
+    async def licences(self, caller: Caller, person: PersonRecord, audit: AuditTrail) -> Federated[LicenceView]:
         audit.read(person.account_id, "licences")
         call = self.call_context(caller, audit.request_id, audit.purpose)
-        try:
-            items = await self.connectors.licences.by_holder(person.id_number, call)
-        except Exception:
-            audit.failed_read("licences")
-            raise
-        fetched_at = datetime.now(UTC)
-        source = Provenance(
-            system=self.connectors.licences.base.config.title,
-            department=self.connectors.licences.base.config.department,
-            fetched_at=fetched_at,
-        )
+        client = self.connectors.licences
         m = self.masking
-        return [
-            LicenceView(
-                licence_id=item.licence_id,
-                type_code=item.type_code,
-                type_name=item.type_name,
-                number=m.licence_number(item.number) or "",
-                holder_name=m.name(item.holder_name) or "",
-                issuer=item.issuer,
-                issued_on=item.issued_on,
-                valid_from=item.valid_from,
-                valid_until=item.valid_until,
-                status_code=item.status_code,
-                status_name=item.status_name,
-                source=source,
-            )
-            for item in sorted(items, key=lambda i: (i.status_code != "01", i.type_name))
-        ]
+
+        async def fetch() -> list[LicenceView]:
+            items = await client.by_holder(person.id_number, call)
+            return [
+                LicenceView(
+                    licence_id=item.licence_id,
+                    type_code=item.type_code,
+                    type_name=item.type_name,
+                    number=m.licence_number(item.number) or "",
+                    holder_name=m.name(item.holder_name) or "",
+                    issuer=item.issuer,
+                    issued_on=item.issued_on,
+                    valid_from=item.valid_from,
+                    valid_until=item.valid_until,
+                    status_code=item.status_code,
+                    status_name=item.status_name,
+                )
+                for item in sorted(items, key=lambda i: (i.status_code != "01", i.type_name))
+            ]
+
+        return await self._section(
+            "licences", client.base.config, call, fetch, LicenceView.to_dict, LicenceView.from_dict, audit, person
+        )
+
+    async def _section(
+        self,
+        name: str,
+        system: SystemConfig,
+        call: CallContext,
+        fetch: Callable[[], Awaitable[list[ItemT]]],
+        encode: Callable[[ItemT], dict[str, Any]],
+        decode: Callable[[dict[str, Any]], ItemT],
+        audit: AuditTrail,
+        person: PersonRecord,
+    ) -> Federated[ItemT]:
+        try:
+            section = await self.sections.get(f"sec:{name}:{call.user_pseudonym}", fetch, encode, decode)
+        except Exception:
+            audit.failed_read(name)
+            raise
+        source = Provenance(
+            system=system.title, department=system.department, fetched_at=section.fetched_at, stale=section.stale
+        )
+        return Federated(section.items, source)
+
+    async def invalidate(self, caller: Caller, *sections: str) -> None:
+        for name in sections:
+            await self.sections.invalidate(f"sec:{name}:{self.pseudonym(caller)}")
 
 
 def _mask_address(address: str | None) -> str | None:

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from datetime import date, datetime
+from typing import Any, Generic, TypeVar
+
+ItemT = TypeVar("ItemT")
 
 
 @dataclass(frozen=True, slots=True)
@@ -12,6 +15,14 @@ class Provenance:
     department: str
     fetched_at: datetime
     stale: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class Federated(Generic[ItemT]):
+    """A section read from one department system, with where and when it came from."""
+
+    items: list[ItemT]
+    source: Provenance
 
 
 @dataclass(frozen=True, slots=True)
@@ -39,4 +50,17 @@ class LicenceView:
     valid_until: date | None
     status_code: str
     status_name: str
-    source: Provenance
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> LicenceView:
+        return cls(
+            **{
+                **data,
+                "issued_on": date.fromisoformat(data["issued_on"]),
+                "valid_from": date.fromisoformat(data["valid_from"]),
+                "valid_until": date.fromisoformat(data["valid_until"]) if data["valid_until"] else None,
+            }
+        )

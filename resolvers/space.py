@@ -16,5 +16,5 @@ def profile(info: Info) -> Profile:
 
 async def licences(info: Info, first: int | None = 20, after: str | None = None) -> Connection[Licence]:
     caller, person = require_person(info)
-    views = await federated("licences", info.context.services.space.licences(caller, person, info.context.audit))
-    return Connection.paginate([Licence.of(v) for v in views], first, after)
+    section = await federated("licences", info.context.services.space.licences(caller, person, info.context.audit))
+    return Connection.paginate([Licence.of(v, section.source) for v in section.items], first, after)

@@ -78,6 +78,7 @@ def gateway_settings(
         elasticsearch_url=backend.get("CITIZEN_ELASTICSEARCH_URL"),
         search_index=f"citizen-test-{workdir.name}".lower(),
         outbox_lease_seconds=3.0,
+        section_fresh_seconds=0,
         outbox_poll_seconds=0.2,
         oidc_issuer=identity_provider.issuer,
         oidc_jwks_url=f"{identity_provider.issuer}/jwks.json",

@@ -6,7 +6,7 @@ from datetime import date
 
 import strawberry
 
-from personal_space.views import LicenceView, ProfileView
+from personal_space.views import LicenceView, ProfileView, Provenance
 from schema.types.common import Source
 
 
@@ -56,7 +56,7 @@ class Licence:
     source: Source
 
     @classmethod
-    def of(cls, view: LicenceView) -> Licence:
+    def of(cls, view: LicenceView, source: Provenance) -> Licence:
         return cls(
             id=strawberry.ID(view.licence_id),
             type_code=view.type_code,
@@ -68,5 +68,5 @@ class Licence:
             valid_from=view.valid_from,
             valid_until=view.valid_until,
             status=LicenceStatus(code=view.status_code, name=view.status_name),
-            source=Source.of(view.source),
+            source=Source.of(source),
         )

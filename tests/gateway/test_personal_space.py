@@ -67,19 +67,33 @@ def test_bad_paging_arguments_are_user_errors(gateway: GatewayClient) -> None:
 
 
 def test_licence_store_down_gives_a_partial_result(gateway: GatewayClient) -> None:
+    # `clerk` has never been read, so there is no last good copy to fall back on.
     gateway.faults("licences", error_rate=1.0)
-    body = gateway.graphql(SPACE, as_user="citizen")
-    assert body["data"]["me"]["profile"]["name"] == "李**"
+    body = gateway.graphql(SPACE, as_user="clerk")
+    assert body["data"]["me"]["profile"]["name"] == "陈**"
     assert body["data"]["me"]["licences"] is None
     ext = body["errors"][0]["extensions"]
     assert ext["code"] == "DEPARTMENT_UNAVAILABLE"
     assert ext["retryable"] is True
     assert ext["department"] == "省政务服务管理局"
+    assert ext["section"] == "licences"
+
+
+def test_licence_store_down_serves_the_last_good_copy_marked_stale(gateway: GatewayClient) -> None:
+    fresh = gateway.graphql(SPACE, as_user="operator")["data"]["me"]["licences"]
+    assert fresh["edges"][0]["node"]["source"]["stale"] is False
+    gateway.faults("licences", error_rate=1.0)
+    body = gateway.graphql(SPACE, as_user="operator")
+    stale = body["data"]["me"]["licences"]
+    assert "errors" not in body
+    assert [e["node"]["id"] for e in stale["edges"]] == [e["node"]["id"] for e in fresh["edges"]]
+    assert all(e["node"]["source"]["stale"] for e in stale["edges"])
+    assert stale["edges"][0]["node"]["source"]["fetchedAt"] == fresh["edges"][0]["node"]["source"]["fetchedAt"]
 
 
 def test_licence_store_hanging_times_out_within_the_deadline(gateway: GatewayClient) -> None:
     gateway.faults("licences", hang=True)
-    body = gateway.graphql(SPACE, as_user="citizen2")
+    body = gateway.graphql(SPACE, as_user="agent")
     assert body["data"]["me"]["licences"] is None
     assert body["errors"][0]["extensions"]["code"] == "DEPARTMENT_TIMEOUT"
 
