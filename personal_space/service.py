@@ -15,10 +15,10 @@ from kit.masking import MaskingPolicy
 from personal_space.audit import AuditTrail
 from personal_space.caller import Caller
 from personal_space.identity import PersonRecord
-
-ItemT = TypeVar("ItemT")
 from personal_space.section_cache import SectionCache
 from personal_space.views import Federated, LicenceView, ProfileView, Provenance
+
+ItemT = TypeVar("ItemT")
 
 
 class PersonalSpaceService:
