@@ -22,7 +22,11 @@ $(VENV)/.synced: $(UV) pyproject.toml uv.lock
 	$(UV) sync --frozen --quiet
 	@touch $@
 
-install: $(VENV)/.synced ## install Python and the locked dependencies
+tools/federation/node_modules/.installed: tools/federation/package-lock.json
+	npm ci --prefix tools/federation --silent --no-audit --no-fund
+	@touch $@
+
+install: $(VENV)/.synced tools/federation/node_modules/.installed ## install Python and npm dependencies (locked)
 
 run: install ## the demo: migrate + seed SQLite, start simulators, serve http://127.0.0.1:8000/graphql
 	$(VENV)/bin/citizen-space demo
@@ -35,6 +39,9 @@ typecheck: install ## mypy (strict on our packages)
 	$(VENV)/bin/mypy
 
 check: lint typecheck ## lint and type-check
+
+schema.graphql: install
+	$(VENV)/bin/citizen-space export-schema
 
 unit: install ## the pytest suite only
 	$(PY) -m pytest

@@ -89,6 +89,17 @@ def token(
         raise typer.BadParameter(str(exc.args[0])) from None
 
 
+@app.command("export-schema")
+def export_schema(
+    output: Annotated[Path, typer.Option(help="where to write the SDL")] = REPO_ROOT / "schema.graphql",
+) -> None:
+    """Write the GraphQL SDL (an Apollo Federation 2 subgraph) to schema.graphql."""
+    from schema.root import build_schema
+
+    output.write_text(build_schema(production=False).as_str() + "\n", encoding="utf-8")
+    console.print(f"[green]wrote[/green] {output}")
+
+
 @app.command()
 def serve(
     host: Annotated[str | None, typer.Option()] = None,

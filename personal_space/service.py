@@ -10,10 +10,13 @@ from typing import Any, TypeVar
 
 from connectors.base import CallContext
 from connectors.config import SystemConfig
+from connectors.errors import NotFound
+from connectors.licences.models import Licence
 from connectors.registry import Connectors
 from kit.masking import MaskingPolicy
 from personal_space.audit import AuditTrail
 from personal_space.caller import Caller
+from personal_space.errors import NotAllowed
 from personal_space.identity import PersonRecord
 from personal_space.section_cache import SectionCache
 from personal_space.views import Federated, LicenceView, ProfileView, Provenance
@@ -55,29 +58,52 @@ class PersonalSpaceService:
         audit.read(person.account_id, "licences")
         call = self.call_context(caller, audit.request_id, audit.purpose)
         client = self.connectors.licences
-        m = self.masking
 
         async def fetch() -> list[LicenceView]:
             items = await client.by_holder(person.id_number, call)
             return [
-                LicenceView(
-                    licence_id=item.licence_id,
-                    type_code=item.type_code,
-                    type_name=item.type_name,
-                    number=m.licence_number(item.number) or "",
-                    holder_name=m.name(item.holder_name) or "",
-                    issuer=item.issuer,
-                    issued_on=item.issued_on,
-                    valid_from=item.valid_from,
-                    valid_until=item.valid_until,
-                    status_code=item.status_code,
-                    status_name=item.status_name,
-                )
-                for item in sorted(items, key=lambda i: (i.status_code != "01", i.type_name))
+                self._licence_view(item) for item in sorted(items, key=lambda i: (i.status_code != "01", i.type_name))
             ]
 
         return await self._section(
             "licences", client.base.config, call, fetch, LicenceView.to_dict, LicenceView.from_dict, audit, person
+        )
+
+    async def licence_by_id(
+        self, caller: Caller, person: PersonRecord, licence_id: str, audit: AuditTrail
+    ) -> tuple[LicenceView, Provenance]:
+        """One licence, only for its holder or for staff of the holding company with the scope.
+        Someone else's licence is reported exactly like a missing one."""
+        call = self.call_context(caller, audit.request_id, audit.purpose)
+        client = self.connectors.licences
+        try:
+            item = await client.by_id(licence_id, call)
+        except NotFound:
+            raise NotAllowed("对象不存在或无权访问") from None
+        if item.holder_id_type == "111" and item.holder_id.upper() == person.id_number.upper():
+            audit.read(person.account_id, "licences")
+        elif item.holder_id_type == "001" and caller_may(caller, item.holder_id, "licences"):
+            audit.read(f"e:{item.holder_id}", "licences")
+        else:
+            raise NotAllowed("对象不存在或无权访问")
+        view = self._licence_view(item)
+        config = client.base.config
+        return view, Provenance(config.title, config.department, datetime.now(UTC))
+
+    def _licence_view(self, item: Licence) -> LicenceView:
+        m = self.masking
+        return LicenceView(
+            licence_id=item.licence_id,
+            type_code=item.type_code,
+            type_name=item.type_name,
+            number=m.licence_number(item.number) or "",
+            holder_name=m.name(item.holder_name) or "",
+            issuer=item.issuer,
+            issued_on=item.issued_on,
+            valid_from=item.valid_from,
+            valid_until=item.valid_until,
+            status_code=item.status_code,
+            status_name=item.status_name,
         )
 
     async def _section(
@@ -104,6 +130,14 @@ class PersonalSpaceService:
     async def invalidate(self, caller: Caller, *sections: str) -> None:
         for name in sections:
             await self.sections.invalidate(f"sec:{name}:{self.pseudonym(caller)}")
+
+
+def caller_may(caller: Caller, uscc: str, scope: str) -> bool:
+    """Legal representatives may do everything for their company; staff only within scope."""
+    for binding in caller.bindings:
+        if binding.uscc == uscc.upper():
+            return binding.relation == "legal_representative" or scope in binding.scopes or "*" in binding.scopes
+    return False
 
 
 def _mask_address(address: str | None) -> str | None:

@@ -21,12 +21,14 @@ from strawberry.tools import merge_types
 from strawberry.types import ExecutionContext
 
 from resolvers import updates
+from resolvers.node import node as resolve_node
 from resolvers.context import Info
 from resolvers.permissions import require_caller
 from schema.errors import is_unexpected
 from schema.extensions import UnitOfWork
 from schema.mutations import SpaceMutation
 from schema.space import PersonalSpace
+from schema.types.node import Node
 from schema.types.updates import SpaceUpdate
 
 log = logging.getLogger("citizen.graphql")
@@ -38,6 +40,10 @@ class SpaceQuery:
     def me(self, info: Info) -> PersonalSpace:
         require_caller(info)
         return PersonalSpace()
+
+    node: Node | None = strawberry.field(
+        resolver=resolve_node, description="按全局 ID 取回对象（与列表字段同样的权限）"
+    )
 
 
 @strawberry.type
@@ -55,7 +61,7 @@ Query = merge_types("Query", QUERY_TYPES)
 Mutation = merge_types("Mutation", MUTATION_TYPES)
 
 
-class CitizenSchema(strawberry.Schema):
+class CitizenSchema(strawberry.federation.Schema):
     def process_errors(self, errors: list[GraphQLError], execution_context: ExecutionContext | None = None) -> None:
         # Expected errors (auth, validation, a department down) are answers, not incidents.
         for error in errors:

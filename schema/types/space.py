@@ -8,6 +8,7 @@ import strawberry
 
 from personal_space.views import LicenceView, ProfileView, Provenance
 from schema.types.common import Source
+from schema.types.node import Node, to_global_id
 
 
 @strawberry.type(description="本人基本信息（默认脱敏）")
@@ -41,9 +42,10 @@ class LicenceStatus:
     name: str
 
 
-@strawberry.type(description="电子证照")
-class Licence:
-    id: strawberry.ID = strawberry.field(description="电子证照标识 1.2.156.3005.2.…")
+@strawberry.federation.type(keys=["id"], description="电子证照")
+class Licence(Node):
+    id: strawberry.ID = strawberry.field(description="全局 ID")
+    licence_id: str = strawberry.field(description="电子证照标识 1.2.156.3005.2.…")
     type_code: str
     type_name: str
     masked_number: str
@@ -56,9 +58,17 @@ class Licence:
     source: Source
 
     @classmethod
+    async def resolve_reference(cls, info: strawberry.Info, id: strawberry.ID) -> Licence:  # noqa: A002
+        from resolvers.node import licence
+        from schema.types.node import from_global_id
+
+        return await licence(info, from_global_id(id)[1])
+
+    @classmethod
     def of(cls, view: LicenceView, source: Provenance) -> Licence:
         return cls(
-            id=strawberry.ID(view.licence_id),
+            id=to_global_id("Licence", view.licence_id),
+            licence_id=view.licence_id,
             type_code=view.type_code,
             type_name=view.type_name,
             masked_number=view.number,
