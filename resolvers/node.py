@@ -33,7 +33,7 @@ FETCHERS: dict[str, Callable[[Info, str], Awaitable[Node]]] = {
 }
 
 
-async def node(info: Info, id: strawberry.ID) -> Node | None:  # noqa: A002 - the Relay field is called id
+async def node(info: Info, id: strawberry.ID) -> Node | None:
     type_name, local_id = from_global_id(id)
     fetch = FETCHERS.get(type_name)
     if fetch is None:

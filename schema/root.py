@@ -21,8 +21,8 @@ from strawberry.tools import merge_types
 from strawberry.types import ExecutionContext
 
 from resolvers import updates
-from resolvers.node import node as resolve_node
 from resolvers.context import Info
+from resolvers.node import node as resolve_node
 from resolvers.permissions import require_caller
 from schema.errors import is_unexpected
 from schema.extensions import UnitOfWork

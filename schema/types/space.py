@@ -58,7 +58,7 @@ class Licence(Node):
     source: Source
 
     @classmethod
-    async def resolve_reference(cls, info: strawberry.Info, id: strawberry.ID) -> Licence:  # noqa: A002
+    async def resolve_reference(cls, info: strawberry.Info, id: strawberry.ID) -> Licence:
         from resolvers.node import licence
         from schema.types.node import from_global_id
 
