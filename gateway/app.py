@@ -12,6 +12,7 @@ from fastapi import FastAPI, Request, Response
 from fastapi.responses import JSONResponse
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
+from gateway import webhooks
 from gateway.graphql import graphql_router
 from gateway.health import readiness
 from gateway.lifespan import lifespan
@@ -63,6 +64,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     schema = build_schema(production=production)
     app.include_router(graphql_router(schema, graphiql=not production), prefix="/graphql")
+
+    app.include_router(webhooks.router)
 
     @app.get("/healthz", tags=["ops"])
     async def healthz() -> dict[str, str]:

@@ -19,8 +19,9 @@ from alembic.config import Config as AlembicConfig
 from rich.console import Console
 from sqlalchemy.ext.asyncio import async_sessionmaker
 
+from connectors.config import load_systems
 from gateway.dev_identity import DevIdentityProvider, demo_people, subject_for
-from gateway.lifespan import build_engine
+from gateway.lifespan import build_engine, subject_linker
 from gateway.settings import REPO_ROOT, Settings
 from kit.crypto import FieldCipher
 from personal_space.identity import IdentityService
@@ -48,7 +49,10 @@ async def seed_database(settings: Settings) -> int:
     engine = build_engine(settings)
     try:
         async with async_sessionmaker(engine)() as session:
-            identity = IdentityService(FieldCipher(settings.data_key.get_secret_value().encode()))
+            systems = load_systems(settings.systems_file, settings.system_urls)
+            identity = IdentityService(
+                FieldCipher(settings.data_key.get_secret_value().encode()), subject_linker(settings, systems)
+            )
             created = await seed_demo(session, identity, {name: subject_for(name) for name in demo_people()})
             await session.commit()
             return created

@@ -5,14 +5,14 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import os
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 
 import httpx
 from fastapi import FastAPI
 from prometheus_client import CollectorRegistry
 from purgatory import AsyncCircuitBreakerFactory
-from sqlalchemy.ext.asyncio import async_sessionmaker, create_async_engine
+from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async_engine
 
 from connectors.config import SystemConfig, load_systems
 from connectors.registry import build_connectors
@@ -25,13 +25,14 @@ from kit.events import build_bus
 from kit.masking import policy
 from personal_space.deliveries import DELIVERY_NOTICES, deliverers
 from personal_space.identity import IdentityService
+from personal_space.links import SubjectLinker
 from personal_space.outbox import OutboxWorker
 from personal_space.section_cache import SectionCache
 from personal_space.service import PersonalSpaceService
 from resolvers.context import Services
 
 
-def secret_resolver(settings: Settings):  # type: ignore[no-untyped-def]
+def secret_resolver(settings: Settings) -> Callable[[SystemConfig], str]:
     def secret_for(system: SystemConfig) -> str:
         # The one place department credentials are read; they go to the client, never a log.
         value = os.environ.get(system.secret_env)
@@ -44,7 +45,12 @@ def secret_resolver(settings: Settings):  # type: ignore[no-untyped-def]
     return secret_for
 
 
-def build_engine(settings: Settings):  # type: ignore[no-untyped-def]
+def subject_linker(settings: Settings, systems: dict[str, SystemConfig]) -> SubjectLinker:
+    secret_for = secret_resolver(settings)
+    return SubjectLinker({name: secret_for(config) for name, config in systems.items()})
+
+
+def build_engine(settings: Settings) -> AsyncEngine:
     if settings.database_url.startswith("sqlite"):
         return create_async_engine(settings.database_url, connect_args={"timeout": 30})
     return create_async_engine(settings.database_url, pool_size=10, max_overflow=20, pool_pre_ping=True)
@@ -59,8 +65,9 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     http = httpx.AsyncClient(timeout=httpx.Timeout(3.0))
     metrics = CollectorRegistry()
     breakers = AsyncCircuitBreakerFactory()
+    systems = load_systems(settings.systems_file, settings.system_urls)
     connectors = build_connectors(
-        load_systems(settings.systems_file, settings.system_urls),
+        systems,
         secret_for=secret_resolver(settings),
         client_system=settings.client_system,
         breakers=breakers,
@@ -83,7 +90,8 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         lease_seconds=settings.outbox_lease_seconds,
         poll_seconds=settings.outbox_poll_seconds,
     )
-    services = Services(identity=IdentityService(cipher), space=space, bus=bus, outbox=outbox)
+    identity = IdentityService(cipher, subject_linker(settings, systems))
+    services = Services(identity=identity, space=space, bus=bus, outbox=outbox)
     app.state.citizen = AppState(
         settings=settings,
         engine=engine,

@@ -13,6 +13,10 @@ class Cache(Protocol):
     async def get(self, key: str) -> bytes | None: ...
     async def set(self, key: str, value: bytes, ttl_seconds: float) -> None: ...
     async def delete(self, key: str) -> None: ...
+    async def add(self, key: str, value: bytes, ttl_seconds: float) -> bool:
+        """Set only if absent; True when this call set it (a cross-instance once-only guard)."""
+        ...
+
     async def ping(self) -> bool: ...
     async def aclose(self) -> None: ...
 
@@ -44,6 +48,12 @@ class InProcessCache:
     async def delete(self, key: str) -> None:
         self._entries.pop(key, None)
 
+    async def add(self, key: str, value: bytes, ttl_seconds: float) -> bool:
+        if await self.get(key) is not None:
+            return False
+        await self.set(key, value, ttl_seconds)
+        return True
+
     async def ping(self) -> bool:
         return True
 
@@ -65,6 +75,9 @@ class RedisCache:
 
     async def delete(self, key: str) -> None:
         await self._redis.delete(self._prefix + key)
+
+    async def add(self, key: str, value: bytes, ttl_seconds: float) -> bool:
+        return bool(await self._redis.set(self._prefix + key, value, px=max(1, int(ttl_seconds * 1000)), nx=True))
 
     async def ping(self) -> bool:
         return bool(await self._redis.ping())

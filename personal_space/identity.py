@@ -10,6 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from kit.crypto import FieldCipher
 from personal_space import repository
 from personal_space.caller import Binding, Caller
+from personal_space.links import SubjectLinker
 from personal_space.models import Account
 
 
@@ -48,8 +49,9 @@ class NewAccount:
 
 
 class IdentityService:
-    def __init__(self, cipher: FieldCipher) -> None:
+    def __init__(self, cipher: FieldCipher, linker: SubjectLinker) -> None:
         self.cipher = cipher
+        self.linker = linker
 
     async def resolve(
         self, session: AsyncSession, *, subject: str, role: str, claimed: NewAccount | None
@@ -86,6 +88,7 @@ class IdentityService:
         )
         session.add(account)
         await session.flush()
+        await self.linker.link_person(session, account.id, new.id_number)
         return account
 
     def person(self, account: Account) -> PersonRecord:

@@ -160,3 +160,15 @@ class OutboxMessage(Base):
     claimed_until: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     last_error: Mapped[str | None] = mapped_column(String(300))
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class SubjectLink(Base):
+    """Maps a department's keyed hash of an ID number or USCC to our accounts, so a signed
+    webhook that names no one in clear still reaches the right person or company staff."""
+
+    __tablename__ = "subject_links"
+
+    system: Mapped[str] = mapped_column(String(32), primary_key=True)
+    subject_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    account_id: Mapped[str] = mapped_column(ForeignKey("accounts.id", ondelete="CASCADE"), primary_key=True)
+    uscc: Mapped[str | None] = mapped_column(String(18))

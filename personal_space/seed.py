@@ -10,6 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from personal_space import repository
 from personal_space.identity import IdentityService, NewAccount
+from personal_space.links import SubjectLinker
 from personal_space.models import EnterpriseBinding
 
 DEMO_FILE = Path(__file__).resolve().parent / "demo_people.json"
@@ -42,11 +43,14 @@ async def seed_demo(session: AsyncSession, identity: IdentityService, subject_fo
         accounts[person["username"]] = account
     for company in raw["companies"]:
         rep = accounts[company["legal_representative"]]
-        await _bind(session, rep.id, company["uscc"], company["name"], "legal_representative", ["*"], None)
+        await _bind(
+            session, identity.linker, rep.id, company["uscc"], company["name"], "legal_representative", ["*"], None
+        )
         for staff in company["staff"]:
             expires = datetime.fromisoformat(staff["expires"]).replace(tzinfo=UTC)
             await _bind(
                 session,
+                identity.linker,
                 accounts[staff["username"]].id,
                 company["uscc"],
                 company["name"],
@@ -60,6 +64,7 @@ async def seed_demo(session: AsyncSession, identity: IdentityService, subject_fo
 
 async def _bind(
     session: AsyncSession,
+    linker: SubjectLinker,
     account_id: str,
     uscc: str,
     name: str,
@@ -79,3 +84,4 @@ async def _bind(
                 expires_at=expires_at,
             )
         )
+        await linker.link_company(session, account_id, uscc)

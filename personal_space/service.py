@@ -35,7 +35,10 @@ class PersonalSpaceService:
 
     def pseudonym(self, caller: Caller) -> str:
         """A per-deployment stable pseudonym: departments can correlate calls, not identify people."""
-        return hmac.new(self._pseudonym_key, caller.subject.encode(), hashlib.sha256).hexdigest()[:32]
+        return self.pseudonym_of(caller.subject)
+
+    def pseudonym_of(self, subject: str) -> str:
+        return hmac.new(self._pseudonym_key, subject.encode(), hashlib.sha256).hexdigest()[:32]
 
     def call_context(self, caller: Caller, request_id: str, purpose: str) -> CallContext:
         return CallContext(request_id=request_id, purpose=purpose, user_pseudonym=self.pseudonym(caller))
@@ -127,9 +130,9 @@ class PersonalSpaceService:
         )
         return Federated(section.items, source)
 
-    async def invalidate(self, caller: Caller, *sections: str) -> None:
+    async def invalidate_subject(self, subject: str, *sections: str) -> None:
         for name in sections:
-            await self.sections.invalidate(f"sec:{name}:{self.pseudonym(caller)}")
+            await self.sections.invalidate(f"sec:{name}:{self.pseudonym_of(subject)}")
 
 
 def caller_may(caller: Caller, uscc: str, scope: str) -> bool:

@@ -108,8 +108,23 @@ def upgrade() -> None:
         _ts("created_at"),
     )
     op.create_index("ix_outbox_claimable", "outbox", ["status", "next_attempt_at"])
+    op.create_table(
+        "subject_links",
+        sa.Column("system", sa.String(32), primary_key=True),
+        sa.Column("subject_hash", sa.String(64), primary_key=True),
+        sa.Column("account_id", sa.String(32), sa.ForeignKey("accounts.id", ondelete="CASCADE"), primary_key=True),
+        sa.Column("uscc", sa.String(18)),
+    )
 
 
 def downgrade() -> None:
-    for table in ("outbox", "submissions", "idempotency_keys", "notifications", "favourites", "preferences"):
+    for table in (
+        "subject_links",
+        "outbox",
+        "submissions",
+        "idempotency_keys",
+        "notifications",
+        "favourites",
+        "preferences",
+    ):
         op.drop_table(table)

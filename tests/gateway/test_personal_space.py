@@ -13,7 +13,7 @@ query Space($first: Int, $after: String) {
     licences(first: $first, after: $after) {
       totalCount
       pageInfo { hasNextPage endCursor }
-      edges { cursor node { id typeName maskedNumber holderName issuer validUntil
+      edges { cursor node { id licenceId typeName maskedNumber holderName issuer validUntil
                             status { code name } source { system department fetchedAt stale } } }
     }
   }
@@ -35,7 +35,7 @@ def test_citizen_sees_masked_profile_and_own_licences(gateway: GatewayClient) ->
     assert licences["totalCount"] == len(licences["edges"]) == 7
     for edge in licences["edges"]:
         node = edge["node"]
-        assert node["id"].startswith("1.2.156.3005.2.")
+        assert node["licenceId"].startswith("1.2.156.3005.2.")
         assert node["holderName"] == "李**"
         assert "3217" not in node["maskedNumber"][4:-4]
         assert node["source"]["system"] == "电子证照库"
