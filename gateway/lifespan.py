@@ -25,6 +25,7 @@ from kit.events import build_bus
 from kit.masking import policy
 from personal_space.deliveries import DELIVERY_NOTICES, deliverers
 from personal_space.identity import IdentityService
+from personal_space.licence_show import LicenceShowService
 from personal_space.links import SubjectLinker
 from personal_space.outbox import OutboxWorker
 from personal_space.section_cache import SectionCache
@@ -91,7 +92,10 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         poll_seconds=settings.outbox_poll_seconds,
     )
     identity = IdentityService(cipher, subject_linker(settings, systems))
-    services = Services(identity=identity, space=space, bus=bus, outbox=outbox)
+    licence_show = LicenceShowService(
+        space, settings.show_token_key.get_secret_value().encode(), bus, policy(settings.masking_policy)
+    )
+    services = Services(identity=identity, space=space, bus=bus, outbox=outbox, licence_show=licence_show)
     app.state.citizen = AppState(
         settings=settings,
         engine=engine,

@@ -50,6 +50,8 @@ class Settings(BaseSettings):
 
     # AES-GCM key material for ID and phone numbers at rest; production must override it.
     data_key: SecretStr = SecretStr("dev-only-data-key-change-me")
+    # Signs scan-to-show tokens (扫码亮证).
+    show_token_key: SecretStr = SecretStr("dev-only-show-token-key-change-me")
 
     # The outbox worker: every instance may run one; claims are leases, so a killed worker's
     # rows are picked up by another once the lease ends.
@@ -85,7 +87,7 @@ class Settings(BaseSettings):
     def check_production_secrets(self) -> None:
         """Refuse to start production with the development secrets."""
         if self.env is Environment.PRODUCTION:
-            for name in ("data_key", "pseudonym_key"):
+            for name in ("data_key", "pseudonym_key", "show_token_key"):
                 secret: SecretStr = getattr(self, name)
                 if secret.get_secret_value().startswith("dev-only"):
                     raise ValueError(f"CITIZEN_{name.upper()} must be set in production")

@@ -172,3 +172,21 @@ class SubjectLink(Base):
     subject_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
     account_id: Mapped[str] = mapped_column(ForeignKey("accounts.id", ondelete="CASCADE"), primary_key=True)
     uscc: Mapped[str | None] = mapped_column(String(18))
+
+
+class LicenceShow(Base):
+    """One scan-to-show token: what the holder chose to show, to whom, and whether it was used."""
+
+    __tablename__ = "licence_shows"
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True)  # the token's nonce
+    account_id: Mapped[str] = mapped_column(ForeignKey("accounts.id", ondelete="CASCADE"), index=True)
+    licence_id: Mapped[str] = mapped_column(String(128))
+    licence_type: Mapped[str] = mapped_column(String(64))
+    fields: Mapped[list[str]] = mapped_column(JSON)
+    purpose: Mapped[str] = mapped_column(String(100))
+    issued_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    used_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    used_by: Mapped[str | None] = mapped_column(String(128))
+    used_by_label: Mapped[str | None] = mapped_column(String(100))

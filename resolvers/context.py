@@ -17,6 +17,7 @@ from kit.events import EventBus
 from personal_space.audit import AuditTrail
 from personal_space.caller import Caller
 from personal_space.identity import IdentityService, PersonRecord
+from personal_space.licence_show import LicenceShowService
 from personal_space.outbox import OutboxWorker
 from personal_space.service import PersonalSpaceService
 
@@ -34,6 +35,7 @@ class Services:
     space: PersonalSpaceService
     bus: EventBus
     outbox: OutboxWorker
+    licence_show: LicenceShowService
 
 
 class Context(BaseContext):
