@@ -34,7 +34,7 @@ from personal_space.owned import InvalidInput
 from personal_space.service import PersonalSpaceService
 
 CHINA = ZoneInfo("Asia/Shanghai")
-TOKEN_PREFIX = "LS1"
+TOKEN_PREFIX = "LS1"  # noqa: S105 - a format tag, not a secret
 MAX_TTL_SECONDS = 300
 FIELDS = ("TYPE", "HOLDER_NAME", "NUMBER", "ISSUER", "VALIDITY", "STATUS", "ATTRIBUTES")
 FIELD_LABELS = {
