@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import re
 import time
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
@@ -33,6 +34,20 @@ from kit import signing
 
 log = logging.getLogger("citizen.connectors")
 ModelT = TypeVar("ModelT", bound=BaseModel)
+# Answers that prove the system is up: they never count towards opening its breaker. Every
+# get_breaker call must pass this list, because purgatory stores it on the shared breaker
+# context: a call without it (the health probe) would wipe it for calls in flight.
+_BREAKER_EXCLUDE: list[type[BaseException] | tuple[type[BaseException], Any]] = [NotFound, DepartmentRejected]
+# Backoff between read attempts: a small jitter well under the cap, so retries spread out
+# instead of all landing on the cap (a jitter larger than the cap makes most waits equal).
+_RETRY_WAIT_INITIAL, _RETRY_WAIT_MAX, _RETRY_WAIT_JITTER = 0.05, 0.5, 0.1
+_REJECTION = re.compile(r"^HTTP \d{3} (?P<code>[A-Z][A-Z0-9_]*): ")
+
+
+def rejection_code(error: DepartmentRejected) -> str | None:
+    """The department's own code for a refusal (e.g. SLOT_FULL), when it sent one."""
+    match = _REJECTION.match(error.reason)
+    return match.group("code") if match else None
 
 
 @dataclass(frozen=True, slots=True)
@@ -107,6 +122,9 @@ class DepartmentClient:
             limits=httpx.Limits(max_connections=cfg.max_connections, max_keepalive_connections=cfg.max_connections),
         )
         self._bulkhead = asyncio.Semaphore(cfg.max_concurrency)
+        # Every configured system shows in /metrics from the start, not only after its first call.
+        self.metrics.calls.labels(self.name, "ok")
+        self.metrics.latency.labels(self.name)
 
     @property
     def name(self) -> str:
@@ -115,11 +133,19 @@ class DepartmentClient:
     async def aclose(self) -> None:
         await self.http.aclose()
 
-    async def breaker_open(self) -> bool:
-        breaker = await self.breakers.get_breaker(
-            self.name, self.config.breaker_threshold, self.config.breaker_ttl_seconds
+    async def _breaker(self) -> Any:
+        cfg = self.config
+        return await self.breakers.get_breaker(
+            self.name, cfg.breaker_threshold, cfg.breaker_ttl_seconds, exclude=_BREAKER_EXCLUDE
         )
-        return breaker.context.state == "opened"
+
+    async def breaker_open(self) -> bool:
+        """Whether calls fail fast right now. Past its TTL an open breaker lets the next call
+        through as a probe (half-open), so the system is no longer reported down for ever."""
+        context = (await self._breaker()).context
+        if context.state != "opened":
+            return False
+        return context.opened_at is None or time.time() < context.opened_at + context.ttl
 
     # -- public calls -------------------------------------------------------------------------
 
@@ -166,12 +192,7 @@ class DepartmentClient:
         outcome = "ok"
         try:
             async with asyncio.timeout(cfg.deadline_seconds):
-                breaker = await self.breakers.get_breaker(
-                    self.name,
-                    cfg.breaker_threshold,
-                    cfg.breaker_ttl_seconds,
-                    exclude=[NotFound, DepartmentRejected],
-                )
+                breaker = await self._breaker()
                 async with breaker, self._bulkhead:
                     if not retry:
                         return await self._attempt(method, path, model, call, params, body, idempotency_key)
@@ -179,8 +200,9 @@ class DepartmentClient:
                         on=_Transient,
                         attempts=cfg.read_attempts,
                         timeout=cfg.deadline_seconds,
-                        wait_initial=0.05,
-                        wait_max=0.5,
+                        wait_initial=_RETRY_WAIT_INITIAL,
+                        wait_max=_RETRY_WAIT_MAX,
+                        wait_jitter=_RETRY_WAIT_JITTER,
                     ):
                         with attempt:
                             try:
@@ -209,6 +231,11 @@ class DepartmentClient:
         except DepartmentError as exc:
             outcome = exc.code
             self._failed(exc)
+            raise
+        except asyncio.CancelledError:
+            # Our caller gave up (client gone, sibling failed): neither a success nor the
+            # department's failure.
+            outcome = "CANCELLED"
             raise
         finally:
             if outcome == "ok":
@@ -271,7 +298,10 @@ class DepartmentClient:
         if status in (408, 429) or status >= 500:
             raise DepartmentUnavailable(self.name, cfg.department, f"HTTP {status}")
         if status >= 400:
-            raise DepartmentRejected(self.name, cfg.department, f"HTTP {status}: {_short(response)}")
+            code, message = _detail(response)
+            # The department's own code (SLOT_FULL, …) stays readable: see `rejection_code`.
+            prefix = f"HTTP {status} {code}" if code else f"HTTP {status}"
+            raise DepartmentRejected(self.name, cfg.department, f"{prefix}: {message}")
         try:
             return model.model_validate_json(response.content)
         except ValidationError as exc:
@@ -291,11 +321,14 @@ class DepartmentClient:
         self.health.last_error = error.code
 
 
-def _short(response: httpx.Response) -> str:
+def _detail(response: httpx.Response) -> tuple[str | None, str]:
+    """The department's error code (when it sends a well-formed one) and a short message."""
     try:
         data = response.json()
     except ValueError:
-        return response.text[:120]
+        return None, response.text[:120]
     if isinstance(data, dict):
-        return str(data.get("message") or data.get("detail") or data)[:120]
-    return str(data)[:120]
+        code = data.get("code")
+        well_formed = isinstance(code, str) and re.fullmatch(r"[A-Z][A-Z0-9_]{0,63}", code)
+        return (code if well_formed else None), str(data.get("message") or data.get("detail") or data)[:120]
+    return None, str(data)[:120]

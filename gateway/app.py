@@ -17,8 +17,10 @@ from gateway.graphql import graphql_router
 from gateway.health import readiness
 from gateway.lifespan import lifespan
 from gateway.logging import configure_logging, request_id_var
+from gateway.persisted import GraphQLGate, load_allow_list
+from gateway.ratelimit import rate_limit
 from gateway.settings import Environment, Settings
-from schema.root import build_schema
+from schema.root import Limits, build_schema
 
 log = logging.getLogger("citizen.http")
 
@@ -37,6 +39,18 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
     app.state.settings = settings
 
+    # Starlette runs the last-added middleware first: request id, then rate limit, then the gate.
+    app.add_middleware(
+        GraphQLGate,
+        path="/graphql",
+        cache_getter=lambda: app.state.citizen.cache,
+        max_body_bytes=settings.max_body_bytes,
+        allow_list=load_allow_list(settings.persisted_queries_file),
+        allow_list_only=settings.persisted_queries_only,
+    )
+    app.middleware("http")(rate_limit)
+
+    # Added last, so outermost: every response, rejected or not, carries a request id.
     @app.middleware("http")
     async def request_context(request: Request, call_next: Callable[[Request], Awaitable[Response]]) -> Response:
         incoming = request.headers.get("x-request-id", "")
@@ -62,7 +76,15 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         )
         return response
 
-    schema = build_schema(production=production)
+    limits = Limits(
+        max_depth=settings.graphql_max_depth,
+        max_aliases=settings.graphql_max_aliases,
+        max_tokens=settings.graphql_max_tokens,
+        max_cost=settings.graphql_max_cost,
+        max_root_fields=settings.graphql_max_root_fields,
+        max_directives=settings.graphql_max_directives,
+    )
+    schema = build_schema(production=production, limits=limits)
     app.include_router(graphql_router(schema, graphiql=not production), prefix="/graphql")
 
     app.include_router(webhooks.router)

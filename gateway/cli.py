@@ -1,4 +1,4 @@
-"""The `citizen-space` command: serve, demo, migrate, seed, token."""
+"""The `citizen-space` command: serve, demo, migrate, seed, token, search, ask, reindex."""
 
 from __future__ import annotations
 
@@ -8,6 +8,8 @@ import os
 import signal
 import subprocess
 import sys
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Annotated
 from urllib.parse import urlsplit
@@ -16,16 +18,23 @@ import typer
 import uvicorn
 from alembic import command
 from alembic.config import Config as AlembicConfig
+from prometheus_client import CollectorRegistry
+from purgatory import AsyncCircuitBreakerFactory
 from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
 from sqlalchemy.ext.asyncio import async_sessionmaker
 
 from connectors.config import load_systems
+from connectors.registry import build_connectors
 from gateway.dev_identity import DevIdentityProvider, demo_people, subject_for
-from gateway.lifespan import build_engine, subject_linker
+from gateway.lifespan import build_engine, secret_resolver, subject_linker
 from gateway.settings import REPO_ROOT, Settings
 from kit.crypto import FieldCipher
 from personal_space.identity import IdentityService
 from personal_space.seed import seed_demo
+from search.runtime import SearchRuntime
+from search.service import SearchInputError
 
 app = typer.Typer(help="citizen-space: the government-service GraphQL gateway", no_args_is_help=True)
 console = Console(stderr=True)
@@ -179,6 +188,100 @@ async def _serve_demo(settings: Settings, provider: DevIdentityProvider) -> None
         ),
     ]
     await asyncio.gather(*(server.serve() for server in servers))
+
+
+@asynccontextmanager
+async def _search_runtime(settings: Settings) -> AsyncIterator[SearchRuntime]:
+    """Search as the gateway builds it (same engine choice, catalogue system and FAQ table)."""
+    engine = build_engine(settings)
+    connectors = build_connectors(
+        load_systems(settings.systems_file, settings.system_urls),
+        secret_for=secret_resolver(settings),
+        client_system=settings.client_system,
+        breakers=AsyncCircuitBreakerFactory(),
+        metrics_registry=CollectorRegistry(),
+    )
+    runtime = SearchRuntime.create(
+        elasticsearch_url=settings.elasticsearch_url,
+        index=settings.search_index,
+        sessionmaker=async_sessionmaker(engine, expire_on_commit=False),
+        catalogue_client=connectors.catalogue,
+        snapshot=settings.demo_dir / "catalogue-snapshot.json",
+    )
+    try:
+        yield runtime
+    finally:
+        await runtime.aclose()
+        await connectors.aclose()
+        await engine.dispose()
+
+
+@app.command("search")
+def search_command(query: Annotated[str, typer.Argument(help="what to search for, e.g. 社保卡")]) -> None:
+    """Search the catalogue and the FAQ as the gateway would."""
+
+    async def run() -> None:
+        async with _search_runtime(_settings()) as runtime:
+            await runtime.start(background_sync=False)
+            page = await runtime.service.search(query, size=10)
+            table = Table(title=f"search: {query}")
+            for column in ("kind", "code", "title", "score"):
+                table.add_column(column)
+            for hit in page.hits:
+                table.add_row(hit.kind.value, hit.code, hit.highlight, f"{hit.score:.2f}")
+            Console().print(table)
+
+    try:
+        asyncio.run(run())
+    except SearchInputError as exc:
+        raise typer.BadParameter(str(exc)) from None
+
+
+@app.command("ask")
+def ask_command(question: Annotated[str, typer.Argument(help="a question, e.g. 身份证丢了怎么补办？")]) -> None:
+    """Answer from the FAQ, or say why not (out of scope, not confident)."""
+
+    async def run() -> None:
+        async with _search_runtime(_settings()) as runtime:
+            await runtime.start(background_sync=False)
+            answer = await runtime.service.ask(question)
+            out = Console()
+            out.print(f"answered: {answer.answered}  confidence: {answer.confidence:.2f}")
+            out.print(answer.text)
+            if answer.faq:
+                out.print(f"[dim]FAQ {answer.faq.id}: {answer.faq.question}[/dim]")
+            for faq in answer.alternatives:
+                out.print(f"  · {faq.question}")
+            if answer.handoff:
+                out.print(f"[yellow]转人工 {answer.handoff.hotline} ({answer.handoff.reason})[/yellow]")
+
+    try:
+        asyncio.run(run())
+    except SearchInputError as exc:
+        raise typer.BadParameter(str(exc)) from None
+
+
+@app.command()
+def reindex() -> None:
+    """Rebuild the search index from the catalogue system and the FAQ table, with progress.
+
+    On Elasticsearch a new versioned index is filled and the alias moved when it is complete
+    (searches keep working); the embedded engine is rebuilt in memory by each gateway at start.
+    """
+
+    async def run() -> int:
+        async with _search_runtime(_settings()) as runtime:
+            columns = (TextColumn("[bold]reindex[/bold]"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
+            with Progress(*columns, console=console) as progress:
+                task = progress.add_task("documents", total=None)
+                await runtime.start(background_sync=False, reindex=False)
+                count = await runtime.reindex(lambda done, total: progress.update(task, completed=done, total=total))
+            if runtime.last_error:
+                console.print(f"[yellow]{runtime.last_error}[/yellow]")
+            return count
+
+    count = asyncio.run(run())
+    console.print(f"[green]indexed[/green] {count} documents")
 
 
 def main() -> None:

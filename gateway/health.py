@@ -20,6 +20,11 @@ async def _cache(state: AppState) -> str:
     return "up" if await state.cache.ping() else "down"
 
 
+async def _search(state: AppState) -> str:
+    search = state.services.search
+    return await search.health() if search is not None else "down: not configured"
+
+
 async def _check(name: str, probe: Any) -> tuple[str, str]:
     try:
         return name, await asyncio.wait_for(probe, timeout=2.0)
@@ -28,7 +33,8 @@ async def _check(name: str, probe: Any) -> tuple[str, str]:
 
 
 async def readiness(state: AppState) -> dict[str, Any]:
-    parts = dict(await asyncio.gather(_check("sql", _sql(state)), _check("cache", _cache(state))))
+    probes = (_check("sql", _sql(state)), _check("cache", _cache(state)), _check("search", _search(state)))
+    parts = dict(await asyncio.gather(*probes))
     departments = {}
     for name, client in state.connectors.systems.items():
         departments[name] = {

@@ -23,6 +23,7 @@ from kit.cache import build_cache
 from kit.crypto import FieldCipher
 from kit.events import build_bus
 from kit.masking import policy
+from kit.ratelimit import build_rate_limiter
 from personal_space.deliveries import DELIVERY_NOTICES, deliverers
 from personal_space.identity import IdentityService
 from personal_space.licence_show import LicenceShowService
@@ -31,6 +32,7 @@ from personal_space.outbox import OutboxWorker
 from personal_space.section_cache import SectionCache
 from personal_space.service import PersonalSpaceService
 from resolvers.context import Services
+from search.runtime import SearchRuntime
 
 
 def secret_resolver(settings: Settings) -> Callable[[SystemConfig], str]:
@@ -63,6 +65,7 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     settings.check_production_secrets()
     engine = build_engine(settings)
     cache = build_cache(settings.redis_url)
+    rate_limiter = build_rate_limiter(settings.redis_url)
     http = httpx.AsyncClient(timeout=httpx.Timeout(3.0))
     metrics = CollectorRegistry()
     breakers = AsyncCircuitBreakerFactory()
@@ -95,7 +98,17 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     licence_show = LicenceShowService(
         space, settings.show_token_key.get_secret_value().encode(), bus, policy(settings.masking_policy)
     )
-    services = Services(identity=identity, space=space, bus=bus, outbox=outbox, licence_show=licence_show)
+    search = SearchRuntime.create(
+        elasticsearch_url=settings.elasticsearch_url,
+        index=settings.search_index,
+        sessionmaker=sessionmaker,
+        catalogue_client=connectors.catalogue,
+        snapshot=settings.demo_dir / "catalogue-snapshot.json",
+    )
+    await search.start()
+    services = Services(
+        identity=identity, space=space, bus=bus, outbox=outbox, licence_show=licence_show, search=search.service
+    )
     app.state.citizen = AppState(
         settings=settings,
         engine=engine,
@@ -114,6 +127,7 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         connectors=connectors,
         metrics=metrics,
         services=services,
+        rate_limiter=rate_limiter,
     )
     worker = asyncio.create_task(outbox.run(), name="outbox") if settings.outbox_worker else None
     try:
@@ -123,7 +137,9 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
             worker.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await worker
+        await search.aclose()
         await bus.aclose()
+        await rate_limiter.aclose()
         await connectors.aclose()
         await http.aclose()
         await cache.aclose()

@@ -64,6 +64,21 @@ class Settings(BaseSettings):
     section_fresh_seconds: float = Field(default=30.0, ge=0, le=3600)
     section_keep_seconds: float = Field(default=86_400.0, gt=0)
 
+    # Abuse limits: GraphQL validation limits, request size, rate limits.
+    graphql_max_depth: int = Field(default=12, ge=2, le=50)
+    graphql_max_aliases: int = Field(default=30, ge=1)
+    graphql_max_tokens: int = Field(default=2000, ge=50)
+    graphql_max_cost: int = Field(default=8000, ge=10)
+    graphql_max_root_fields: int = Field(default=10, ge=1)
+    graphql_max_directives: int = Field(default=20, ge=0)
+    max_body_bytes: int = Field(default=100_000, ge=1_000)
+    rate_limit_per_caller: int = Field(default=600, ge=1)
+    rate_limit_per_ip: int = Field(default=1200, ge=1)
+    rate_limit_window_seconds: float = Field(default=60.0, gt=0)
+    # Persisted queries: APQ always; with an allow-list file and allow_list_only, nothing else runs.
+    persisted_queries_file: Path | None = None
+    persisted_queries_only: bool = False
+
     masking_policy: str = "standard"
     log_level: str = "INFO"
     demo_dir: Path = Path(".demo")

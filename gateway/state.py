@@ -12,6 +12,7 @@ from connectors.registry import Connectors
 from gateway.auth import JwksVerifier
 from gateway.settings import Settings
 from kit.cache import Cache
+from kit.ratelimit import RateLimiter
 from resolvers.context import Services
 
 
@@ -26,3 +27,4 @@ class AppState:
     connectors: Connectors
     metrics: CollectorRegistry
     services: Services
+    rate_limiter: RateLimiter

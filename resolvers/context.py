@@ -20,6 +20,7 @@ from personal_space.identity import IdentityService, PersonRecord
 from personal_space.licence_show import LicenceShowService
 from personal_space.outbox import OutboxWorker
 from personal_space.service import PersonalSpaceService
+from search.service import SearchService
 
 
 class ClientMode(StrEnum):
@@ -36,6 +37,8 @@ class Services:
     bus: EventBus
     outbox: OutboxWorker
     licence_show: LicenceShowService
+    # Smart search and answers; None only where a caller builds Services without it.
+    search: SearchService | None = None
 
 
 class Context(BaseContext):

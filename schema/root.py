@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import logging
+from dataclasses import dataclass
 from collections.abc import AsyncGenerator, Callable
 
 import strawberry
 from graphql import GraphQLError
 from strawberry.extensions import (
+    AddValidationRules,
+    DisableIntrospection,
     MaskErrors,
     MaxAliasesLimiter,
     MaxTokensLimiter,
@@ -26,7 +29,9 @@ from resolvers.node import node as resolve_node
 from resolvers.permissions import require_caller
 from schema.errors import is_unexpected
 from schema.extensions import UnitOfWork
+from schema.limits import cost_limit_rule, directive_limit_rule, root_field_limit_rule
 from schema.mutations import SpaceMutation
+from schema.search import SearchMutation, SearchQuery
 from schema.space import PersonalSpace
 from schema.types.node import Node
 from schema.types.updates import SpaceUpdate
@@ -54,8 +59,8 @@ class Subscription:
 
 
 # Each domain contributes its root fields; append yours here.
-QUERY_TYPES: tuple[type, ...] = (SpaceQuery,)
-MUTATION_TYPES: tuple[type, ...] = (SpaceMutation,)
+QUERY_TYPES: tuple[type, ...] = (SpaceQuery, SearchQuery)
+MUTATION_TYPES: tuple[type, ...] = (SpaceMutation, SearchMutation)
 
 Query = merge_types("Query", QUERY_TYPES)
 Mutation = merge_types("Mutation", MUTATION_TYPES)
@@ -69,21 +74,41 @@ class CitizenSchema(strawberry.federation.Schema):
                 log.error("unexpected error in resolver", exc_info=error.original_error, extra={"path": error.path})
 
 
-def build_schema(*, production: bool) -> strawberry.Schema:
+@dataclass(frozen=True)
+class Limits:
+    max_depth: int = 12
+    max_aliases: int = 30
+    max_tokens: int = 2000
+    max_cost: int = 8000
+    max_root_fields: int = 10
+    max_directives: int = 20
+
+
+def build_schema(*, production: bool, limits: Limits | None = None) -> CitizenSchema:
+    limits = limits or Limits()
     # Hooks exit in reverse order: UnitOfWork must see the errors before MaskErrors hides them.
     extensions: list[type[SchemaExtension] | Callable[[], SchemaExtension]] = [
         lambda: MaskErrors(should_mask_error=is_unexpected, error_message="服务内部错误，请稍后再试"),
         UnitOfWork,
         lambda: ParserCache(maxsize=1024),
         lambda: ValidationCache(maxsize=1024),
-        lambda: QueryDepthLimiter(max_depth=12),
-        lambda: MaxAliasesLimiter(max_alias_count=30),
-        lambda: MaxTokensLimiter(max_token_count=2000),
+        lambda: MaxTokensLimiter(max_token_count=limits.max_tokens),
+        lambda: QueryDepthLimiter(max_depth=limits.max_depth),
+        lambda: MaxAliasesLimiter(max_alias_count=limits.max_aliases),
+        lambda: AddValidationRules(
+            [
+                cost_limit_rule(limits.max_cost),
+                root_field_limit_rule(limits.max_root_fields),
+                directive_limit_rule(limits.max_directives),
+            ]
+        ),
     ]
+    if production:
+        extensions.append(DisableIntrospection)
     return CitizenSchema(
         query=Query,
         mutation=Mutation,
         subscription=Subscription,
         extensions=extensions,
-        config=StrawberryConfig(auto_camel_case=True),
+        config=StrawberryConfig(auto_camel_case=True, disable_field_suggestions=production),
     )

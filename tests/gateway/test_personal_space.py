@@ -102,7 +102,7 @@ def test_health_and_readiness(gateway: GatewayClient) -> None:
     assert httpx.get(f"{gateway.url}/healthz").json() == {"status": "ok"}
     ready = httpx.get(f"{gateway.url}/readyz").json()
     assert ready["ready"] is True
-    assert ready["parts"] == {"sql": "up", "cache": "up"}
+    assert ready["parts"] == {"sql": "up", "cache": "up", "search": "up"}
     assert "licences" in ready["departments"]
 
 

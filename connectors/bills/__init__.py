@@ -1,0 +1,1 @@
+"""水电气缴费: water, electricity and gas accounts and bills of people and companies."""

@@ -1,0 +1,1 @@
+"""事项管理系统 (the service-item catalogue) simulator."""

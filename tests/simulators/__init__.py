@@ -1,0 +1,1 @@
+"""The stateful simulators, each over live HTTP in its own child process."""
