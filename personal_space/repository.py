@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Sequence
-from datetime import UTC
+from datetime import UTC, datetime
 
 import orjson
 from sqlalchemy import select, text
@@ -125,3 +125,12 @@ async def account_by_id_number_hash(session: AsyncSession, id_number_hash: str) 
 async def accounts_by_username(session: AsyncSession, usernames: Sequence[str]) -> dict[str, Account]:
     rows = await session.scalars(select(Account).where(Account.username.in_(usernames)))
     return {a.username: a for a in rows.all()}
+
+
+async def audit_entries_between(
+    session: AsyncSession, since: datetime, until: datetime, *, data_subject_id: str | None = None, limit: int = 1000
+) -> Sequence[AuditEntry]:
+    query = select(AuditEntry).where(AuditEntry.at >= since, AuditEntry.at < until)
+    if data_subject_id:
+        query = query.where(AuditEntry.data_subject_id == data_subject_id)
+    return (await session.scalars(query.order_by(AuditEntry.seq).limit(limit))).all()

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
 from collections.abc import AsyncGenerator, Callable
+from dataclasses import dataclass
 
 import strawberry
 from graphql import GraphQLError
@@ -23,7 +23,7 @@ from strawberry.schema.config import StrawberryConfig
 from strawberry.tools import merge_types
 from strawberry.types import ExecutionContext
 
-from resolvers import updates
+from resolvers import audit, updates
 from resolvers.context import Info
 from resolvers.node import node as resolve_node
 from resolvers.permissions import require_caller
@@ -33,6 +33,7 @@ from schema.limits import cost_limit_rule, directive_limit_rule, root_field_limi
 from schema.mutations import SpaceMutation
 from schema.search import SearchMutation, SearchQuery
 from schema.space import PersonalSpace
+from schema.types.audit import AuditChainReport, AuditLogEntry
 from schema.types.node import Node
 from schema.types.updates import SpaceUpdate
 
@@ -58,8 +59,18 @@ class Subscription:
     )
 
 
+@strawberry.type
+class OperatorQuery:
+    audit_log: list[AuditLogEntry] = strawberry.field(
+        resolver=audit.audit_log, description="运维：导出一段时间内的审计记录（单次最长31天）"
+    )
+    audit_chain: AuditChainReport = strawberry.field(
+        resolver=audit.audit_chain, description="运维：校验审计链是否完整（防篡改）"
+    )
+
+
 # Each domain contributes its root fields; append yours here.
-QUERY_TYPES: tuple[type, ...] = (SpaceQuery, SearchQuery)
+QUERY_TYPES: tuple[type, ...] = (SpaceQuery, OperatorQuery, SearchQuery)
 MUTATION_TYPES: tuple[type, ...] = (SpaceMutation, SearchMutation)
 
 Query = merge_types("Query", QUERY_TYPES)
