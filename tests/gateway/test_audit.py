@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import itertools
 from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import text
@@ -26,7 +27,7 @@ def test_operator_exports_a_chained_log(gateway: GatewayClient) -> None:
     entries = gateway.graphql(EXPORT, _window(), as_user="operator")["data"]["auditLog"]
     assert entries
     assert any(set(e["sections"]) == {"licences", "profile"} and e["purpose"] == "本人查询" for e in entries)
-    for before, after in zip(entries, entries[1:], strict=False):
+    for before, after in itertools.pairwise(entries):
         if after["seq"] == before["seq"] + 1:
             assert after["prevHash"] == before["entryHash"]
     chain = gateway.graphql(CHAIN, as_user="operator")["data"]["auditChain"]
