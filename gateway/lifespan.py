@@ -24,12 +24,20 @@ from kit.crypto import FieldCipher
 from kit.events import build_bus
 from kit.masking import policy
 from kit.ratelimit import build_rate_limiter
-from personal_space.deliveries import DELIVERY_NOTICES, deliverers
+from personal_space.deliveries import (
+    DELIVERY_NOTICES,
+    ENTERPRISE_DELIVERY_NOTICES,
+    deliverers,
+    enterprise_deliverers,
+)
+from personal_space.enterprise import EnterpriseService
+from personal_space.enterprise_grants import StaffAuthorisations
 from personal_space.identity import IdentityService
 from personal_space.licence_show import LicenceShowService
 from personal_space.links import SubjectLinker
 from personal_space.outbox import OutboxWorker
 from personal_space.section_cache import SectionCache
+from personal_space.sections import SpaceSections
 from personal_space.service import PersonalSpaceService
 from resolvers.context import Services
 from search.runtime import SearchRuntime
@@ -86,15 +94,17 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         settings.pseudonym_key.get_secret_value().encode(),
         SectionCache(cache, fresh_seconds=settings.section_fresh_seconds, keep_seconds=settings.section_keep_seconds),
     )
+    identity = IdentityService(cipher, subject_linker(settings, systems))
+    enterprise = EnterpriseService(space, cache, fresh_seconds=settings.section_fresh_seconds)
+    staff_authorisations = StaffAuthorisations(enterprise, identity, sessionmaker)
     outbox = OutboxWorker(
         sessionmaker,
-        deliverers(connectors, space),
+        {**deliverers(connectors, space), **enterprise_deliverers(staff_authorisations)},
         bus,
-        DELIVERY_NOTICES,
+        {**DELIVERY_NOTICES, **ENTERPRISE_DELIVERY_NOTICES},
         lease_seconds=settings.outbox_lease_seconds,
         poll_seconds=settings.outbox_poll_seconds,
     )
-    identity = IdentityService(cipher, subject_linker(settings, systems))
     licence_show = LicenceShowService(
         space, settings.show_token_key.get_secret_value().encode(), bus, policy(settings.masking_policy)
     )
@@ -107,7 +117,15 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     )
     await search.start()
     services = Services(
-        identity=identity, space=space, bus=bus, outbox=outbox, licence_show=licence_show, search=search.service
+        identity=identity,
+        space=space,
+        bus=bus,
+        outbox=outbox,
+        licence_show=licence_show,
+        search=search.service,
+        sections=SpaceSections(space),
+        enterprise=enterprise,
+        staff_authorisations=staff_authorisations,
     )
     app.state.citizen = AppState(
         settings=settings,

@@ -190,3 +190,48 @@ class LicenceShow(Base):
     used_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     used_by: Mapped[str | None] = mapped_column(String(128))
     used_by_label: Mapped[str | None] = mapped_column(String(100))
+
+
+class AgentConsent(Base):
+    """A 12345 agent's request to see parts of a caller's space for one ticket, and the caller's
+    answer: approved in the app or by reading back a one-time code; limited in time and sections."""
+
+    __tablename__ = "agent_consents"
+    __table_args__ = (Index("ix_agent_consent_grant", "agent_subject", "ticket_id", "status"),)
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True, default=new_id)
+    account_id: Mapped[str] = mapped_column(ForeignKey("accounts.id", ondelete="CASCADE"), index=True)
+    agent_subject: Mapped[str] = mapped_column(String(128))
+    agent_label: Mapped[str] = mapped_column(String(64))
+    ticket_id: Mapped[str] = mapped_column(String(32))
+    ticket_title: Mapped[str] = mapped_column(String(100))
+    sections: Mapped[list[str]] = mapped_column(JSON)
+    method: Mapped[str] = mapped_column(String(16))  # app | code
+    status: Mapped[str] = mapped_column(String(16), default="pending")  # pending approved denied revoked
+    code_hash: Mapped[str | None] = mapped_column(String(64))
+    code_attempts: Mapped[int] = mapped_column(Integer, default=0)
+    grant_seconds: Mapped[int] = mapped_column(Integer)
+    requested_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    request_expires_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    decided_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    expires_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+class PrefillDraft(Base):
+    """A prefilled application form (无感通办): masked values with their sources, kept until it
+    is submitted or expires."""
+
+    __tablename__ = "prefill_drafts"
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True, default=new_id)
+    account_id: Mapped[str] = mapped_column(ForeignKey("accounts.id", ondelete="CASCADE"), index=True)
+    item_code: Mapped[str] = mapped_column(String(16))
+    item_name: Mapped[str] = mapped_column(String(200))
+    department: Mapped[str] = mapped_column(String(100))
+    uscc: Mapped[str | None] = mapped_column(String(18))
+    fields: Mapped[list[dict[str, Any]]] = mapped_column(JSON)
+    materials: Mapped[list[dict[str, Any]]] = mapped_column(JSON)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    used_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    submission_id: Mapped[str | None] = mapped_column(String(32))

@@ -68,8 +68,8 @@ class PersonalSpaceService:
                 self._licence_view(item) for item in sorted(items, key=lambda i: (i.status_code != "01", i.type_name))
             ]
 
-        return await self._section(
-            "licences", client.base.config, call, fetch, LicenceView.to_dict, LicenceView.from_dict, audit, person
+        return await self.section(
+            "licences", client.base.config, call, fetch, LicenceView.to_dict, LicenceView.from_dict, audit
         )
 
     async def licence_by_id(
@@ -90,8 +90,7 @@ class PersonalSpaceService:
         else:
             raise NotAllowed("对象不存在或无权访问")
         view = self._licence_view(item)
-        config = client.base.config
-        return view, Provenance(config.title, config.department, datetime.now(UTC))
+        return view, self.provenance(client.base.config)
 
     def _licence_view(self, item: Licence) -> LicenceView:
         m = self.masking
@@ -109,7 +108,10 @@ class PersonalSpaceService:
             status_name=item.status_name,
         )
 
-    async def _section(
+    def provenance(self, system: SystemConfig, stale: bool = False) -> Provenance:
+        return Provenance(system=system.title, department=system.department, fetched_at=datetime.now(UTC), stale=stale)
+
+    async def section(
         self,
         name: str,
         system: SystemConfig,
@@ -118,7 +120,6 @@ class PersonalSpaceService:
         encode: Callable[[ItemT], dict[str, Any]],
         decode: Callable[[dict[str, Any]], ItemT],
         audit: AuditTrail,
-        person: PersonRecord,
     ) -> Federated[ItemT]:
         try:
             section = await self.sections.get(f"sec:{name}:{call.user_pseudonym}", fetch, encode, decode)

@@ -16,9 +16,12 @@ from strawberry.fastapi import BaseContext
 from kit.events import EventBus
 from personal_space.audit import AuditTrail
 from personal_space.caller import Caller
+from personal_space.enterprise import EnterpriseService
+from personal_space.enterprise_grants import StaffAuthorisations
 from personal_space.identity import IdentityService, PersonRecord
 from personal_space.licence_show import LicenceShowService
 from personal_space.outbox import OutboxWorker
+from personal_space.sections import SpaceSections
 from personal_space.service import PersonalSpaceService
 from search.service import SearchService
 
@@ -37,8 +40,12 @@ class Services:
     bus: EventBus
     outbox: OutboxWorker
     licence_show: LicenceShowService
+    sections: SpaceSections
     # Smart search and answers; None only where a caller builds Services without it.
     search: SearchService | None = None
+    # The enterprise space and staff authorisations; None only where a caller builds Services without them.
+    enterprise: EnterpriseService | None = None
+    staff_authorisations: StaffAuthorisations | None = None
 
 
 class Context(BaseContext):
@@ -62,6 +69,7 @@ class Context(BaseContext):
         self.person = person
         self.auth_error = auth_error
         self.audit = AuditTrail(caller=caller, request_id=request_id)
+        self.elder_preference: bool | None = None  # looked up once, when a section needs it
         # Set by the gateway: verifies a bearer token and fills caller and person.
         self.authenticator: Callable[[Context, str | None], Awaitable[None]] | None = None
         self._sessionmaker = sessionmaker

@@ -8,6 +8,7 @@ import strawberry
 from graphql import GraphQLError
 
 from personal_space.errors import NotAllowed
+from resolvers import enterprise
 from resolvers.context import Info
 from resolvers.federation import federated
 from resolvers.permissions import require_person
@@ -31,6 +32,16 @@ async def licence(info: Info, licence_id: str) -> Licence:
 FETCHERS: dict[str, Callable[[Info, str], Awaitable[Node]]] = {
     "Licence": licence,
 }
+# The enterprise space's objects: the same binding and scope checks as its sections.
+FETCHERS.update(
+    {
+        "CompanyRegistration": enterprise.company_node,
+        "EnterpriseCase": enterprise.case_node,
+        "EnterpriseRating": enterprise.rating_node,
+        "EnterpriseBill": enterprise.bill_node,
+        "StaffAuthorisation": enterprise.authorisation_node,
+    }
+)
 
 
 async def node(info: Info, id: strawberry.ID) -> Node | None:

@@ -45,6 +45,10 @@ _FINALS = (
     "er", "a", "o", "e", "i", "u", "v",
 )  # fmt: skip
 _MAX_QUERY_CHARS = 200
+# Above this count in jieba's general corpus a word is everyday language (孩子 17k, 名字 5k,
+# 手机 5k) even when our catalogue uses it too; below it (结婚 3k, 失业 1.3k) it can anchor a
+# question in government services.
+SERVICE_WORD_MAX_FREQUENCY = 4000
 
 
 @cache
@@ -190,6 +194,7 @@ class Analyzer:
         self._long_stopwords = tuple(w for w in self.stopwords if len(w) >= 2)
         self._vocabulary = _Vocabulary()
         self._english: set[str] = set()
+        self._general: dict[str, int] = {}
         self._learnt: set[str] = set()
         for rule in self.synonyms:
             for word in normalize(rule.formal).split():
@@ -223,7 +228,9 @@ class Analyzer:
             return
         self._learnt.add(word)
         if teach_jieba:
-            # A frequency high enough that jieba keeps domain words whole.
+            # A frequency high enough that jieba keeps domain words whole; the general-language
+            # frequency it replaces is kept (see `general_frequency`).
+            self._general.setdefault(word, self._jieba.FREQ.get(word, 0))
             self._jieba.add_word(word, freq=max(self._jieba.FREQ.get(word, 0), 2000))
         vocabulary.by_pinyin[full_pinyin(word)].add(word)
         vocabulary.by_initials[initials(word)].add(word)
@@ -231,6 +238,14 @@ class Analyzer:
 
     def knows(self, word: str) -> bool:
         return word in self._vocabulary.words
+
+    def general_frequency(self, word: str) -> int:
+        """How common a word is in general Chinese (jieba's corpus counts), before our teaching."""
+        return int(self._general.get(word, self._jieba.FREQ.get(word, 0)))
+
+    def is_service_word(self, word: str) -> bool:
+        """A catalogue word that everyday talk does not use much: 社保卡, 公积金, 离婚 — not 孩子, 名字."""
+        return len(word) >= 2 and self.knows(word) and self.general_frequency(word) < SERVICE_WORD_MAX_FREQUENCY
 
     @property
     def vocabulary_size(self) -> int:
@@ -363,6 +378,10 @@ class Analyzer:
                     }
                     found.extend(self._most_common(sounds, 2))
         return found
+
+    def misspelt(self, text: str) -> bool:
+        """Whether some stretch of the text sounds like a catalogue word it is not."""
+        return bool(self._corrections(normalize(text)))
 
     def _most_common(self, words: Iterable[str], limit: int) -> list[str]:
         counts = self._vocabulary.words

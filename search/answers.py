@@ -26,6 +26,9 @@ class AnswerFeatures:
     rival_margin: float  # the same against the best FAQ about other items
     item_agreement: float  # 1 when the best FAQ is about the best item search hit
     coverage: float  # share of the question's content words that are service language
+    # Share of the best FAQ phrasing's words that the question (with its expansions) has: a lone
+    # shared word ("名字" in "你叫什么名字") matches a FAQ without asking what it answers.
+    overlap: float = 0.0
 
     def vector(self) -> list[float]:
         return [
@@ -34,10 +37,11 @@ class AnswerFeatures:
             self.rival_margin,
             self.item_agreement,
             self.coverage,
+            self.overlap,
         ]
 
 
-FEATURE_NAMES = ("log_top_score", "margin", "rival_margin", "item_agreement", "coverage")
+FEATURE_NAMES = ("log_top_score", "margin", "rival_margin", "item_agreement", "coverage", "overlap")
 
 
 @dataclass(frozen=True)
@@ -73,7 +77,7 @@ class ConfidenceModel:
 
 
 # Hand-set starting point, used until a calibration file exists.
-DEFAULT_MODEL = ConfidenceModel(weights=(1.2, 2.0, 2.0, 1.0, 2.0), bias=-6.0)
+DEFAULT_MODEL = ConfidenceModel(weights=(1.2, 2.0, 2.0, 1.0, 2.0, 3.0), bias=-7.5)
 
 _BRACKETED = re.compile(r"（[^）]*）|\([^)]*\)")
 _SENTENCE_END = re.compile(r"(?<=[。！？；])")

@@ -8,6 +8,7 @@ then the old one is dropped. Ranking mirrors the embedded engine (see ``search.r
 
 from __future__ import annotations
 
+import math
 import time
 from collections.abc import Sequence
 from typing import Any
@@ -21,6 +22,7 @@ from search.ranking import DEFAULT_RANKING, Field, Ranking
 
 MAPPING_VERSION = 1
 BULK_CHUNK = 200
+MAX_POPULAR = 500  # popularity travels with the query; only the most used documents need it
 _KEYWORDS = ("doc_id", "kind", "code", "audience", "department", "theme", "regions", "item_codes", "exact", "best_bets")
 
 
@@ -30,14 +32,13 @@ def index_settings() -> dict[str, Any]:
 
 def index_mappings() -> dict[str, Any]:
     properties: dict[str, Any] = {name: {"type": "keyword"} for name in _KEYWORDS}
-    properties["popularity"] = {"type": "float"}
     properties["follow_up"] = {"type": "boolean"}
     for target in Field:
         properties[target.value] = {"type": "text", "analyzer": "whitespace"}
     return {"dynamic": "strict", "properties": properties}
 
 
-def to_source(document: SearchDocument, popularity: float = 0.0) -> dict[str, Any]:
+def to_source(document: SearchDocument) -> dict[str, Any]:
     source: dict[str, Any] = {
         "doc_id": document.doc_id,
         "kind": document.kind.value,
@@ -46,7 +47,6 @@ def to_source(document: SearchDocument, popularity: float = 0.0) -> dict[str, An
         "item_codes": list(document.item_codes),
         "exact": list(document.exact),
         "best_bets": list(document.best_bets),
-        "popularity": popularity,
         "follow_up": document.follow_up,
     }
     for name in ("audience", "department", "theme"):
@@ -59,7 +59,8 @@ def to_source(document: SearchDocument, popularity: float = 0.0) -> dict[str, An
     return source
 
 
-def build_query(query: EngineQuery, ranking: Ranking) -> dict[str, Any]:
+def build_query(query: EngineQuery, ranking: Ranking, popularity: dict[str, float] | None = None) -> dict[str, Any]:
+    popularity = popularity or {}
     should: list[dict[str, Any]] = []
     for group, tokens in query.groups.items():
         should.append(
@@ -93,15 +94,25 @@ def build_query(query: EngineQuery, ranking: Ranking) -> dict[str, Any]:
     by_kind = {
         "function_score": {"query": text, "functions": priors, "score_mode": "multiply", "boost_mode": "multiply"}
     }
-    functions: list[dict[str, Any]] = [
-        {
-            "field_value_factor": {"field": "popularity", "modifier": "log1p", "factor": 1.0, "missing": 0.0},
-            "weight": ranking.popularity_weight,
-        }
-    ]
+    # Additive parts as optional clauses beside the required text: a bool query sums them.
+    bonuses: list[dict[str, Any]] = []
     if query.exact_key:
-        functions.append({"filter": {"term": {"best_bets": query.exact_key}}, "weight": ranking.best_bet_bonus})
-    return {"function_score": {"query": by_kind, "functions": functions, "score_mode": "sum", "boost_mode": "sum"}}
+        best_bet = {"term": {"best_bets": query.exact_key}}
+        bonuses.append({"constant_score": {"filter": best_bet, "boost": ranking.best_bet_bonus}})
+    for bonus, doc_ids in _popularity_buckets(popularity, ranking):
+        bonuses.append({"constant_score": {"filter": {"ids": {"values": doc_ids}}, "boost": bonus}})
+    if not bonuses:
+        return by_kind
+    return {"bool": {"must": [by_kind], "should": bonuses}}
+
+
+def _popularity_buckets(popularity: dict[str, float], ranking: Ranking) -> list[tuple[float, list[str]]]:
+    """Documents grouped by their popularity bonus (the most used first, bounded)."""
+    buckets: dict[float, list[str]] = {}
+    ranked = sorted(((uses, doc_id) for doc_id, uses in popularity.items() if uses > 0), reverse=True)
+    for uses, doc_id in ranked[:MAX_POPULAR]:
+        buckets.setdefault(ranking.popularity_weight * math.log10(1 + uses), []).append(doc_id)
+    return sorted(buckets.items(), reverse=True)
 
 
 def _filters(filters: Filters) -> list[dict[str, Any]]:
@@ -177,7 +188,7 @@ class ElasticsearchEngine:
             operations: list[dict[str, Any]] = []
             for document in chunk:
                 operations.append({"index": {"_index": index, "_id": document.doc_id}})
-                operations.append(to_source(document, self._popularity.get(document.doc_id, 0.0)))
+                operations.append(to_source(document))
             await self._bulk(operations, refresh=False)
             if progress is not None:
                 progress(min(start + BULK_CHUNK, total), total)
@@ -197,7 +208,7 @@ class ElasticsearchEngine:
         operations: list[dict[str, Any]] = []
         for document in documents:
             operations.append({"index": {"_index": self.alias, "_id": document.doc_id}})
-            operations.append(to_source(document, self._popularity.get(document.doc_id, 0.0)))
+            operations.append(to_source(document))
         # Operator edits must be searchable at once.
         await self._bulk(operations, refresh=True)
 
@@ -205,12 +216,9 @@ class ElasticsearchEngine:
         await self._bulk([{"delete": {"_index": self.alias, "_id": doc_id}} for doc_id in doc_ids], refresh=True)
 
     async def set_popularity(self, popularity: dict[str, float]) -> None:
+        # Kept here and sent with each query, not written into documents: every update would
+        # leave a deleted copy behind whose term statistics skew BM25 until segments merge.
         self._popularity.update(popularity)
-        operations: list[dict[str, Any]] = []
-        for doc_id, value in popularity.items():
-            operations.append({"update": {"_index": self.alias, "_id": doc_id}})
-            operations.append({"doc": {"popularity": value}})
-        await self._bulk(operations, refresh=True)
 
     # -- reading --------------------------------------------------------------------------------
 
@@ -219,7 +227,7 @@ class ElasticsearchEngine:
             return []
         response = await self.client.search(
             index=self.alias,
-            query=build_query(query, self.ranking),
+            query=build_query(query, self.ranking, self._popularity),
             size=query.limit,
             sort=[{"_score": "desc"}, {"doc_id": "asc"}],
             track_scores=True,

@@ -2,11 +2,13 @@
 
 A document's score is
 
-    (Σ_group Σ_field  group_boost × field_weight × BM25_field(group tokens) + exact bonus) × kind prior
+    (Σ_group Σ_field  group_boost × field_weight × BM25_field(group tokens) + exact bonus)
+        × kind prior × intent prior
     + popularity_weight × log10(1 + uses) + best-bet bonus
 
-Elasticsearch expresses it with ``bool``/``multi_match`` (most_fields) inside two ``function_score``
-layers; the embedded engine sums FTS5 ``bm25()`` per field table the same way. Both use k1 = 1.2,
+Elasticsearch expresses it as a ``bool`` of ``multi_match`` (most_fields) clauses inside a
+``function_score`` (the priors), with the additive bonuses as optional ``constant_score`` clauses
+beside it; the embedded engine sums FTS5 ``bm25()`` per field table the same way. Both use k1 = 1.2,
 b = 0.75 and keep the ``(k1 + 1)`` factor (Elasticsearch through its legacy BM25), so absolute
 scores agree closely too, which matters because `ask`'s confidence is computed from them.
 """

@@ -110,6 +110,7 @@ class SearchService:
         self.clicks: Counter[str] = Counter()
         self.queries: Counter[str] = Counter()
         self._domain_words: set[str] = set()
+        self._demand: dict[str, float] = {}
         # Why the index is not what it should be (set by the runtime; reported by /readyz).
         self.problem: str | None = None
         self._lock = asyncio.Lock()
@@ -204,8 +205,17 @@ class SearchService:
         ]
         for record, kind in records:
             phrases.append((record.name, record.code, kind, True))
-            phrases.extend((alias, record.code, kind, False) for alias in record.guide.aliases)
+            # Aliases spelt wrong on purpose (so that search forgives the typo) are not suggested.
+            phrases.extend(
+                (alias, record.code, kind, False) for alias in record.guide.aliases if not self.analyzer.misspelt(alias)
+            )
         self.suggester.rebuild(phrases)
+        demand: Counter[str] = Counter()
+        for faq in self.faqs.values():
+            for code in faq.item_codes:
+                kind = DocKind.BUNDLE if code in self.catalogue.bundles else DocKind.SERVICE_ITEM
+                demand[doc_id(kind, code)] += 1
+        self._demand = {k: float(v) for k, v in demand.items()}
         words: set[str] = set()
         for document in self.documents.values():
             for target in (Field.TITLE, Field.ALIASES, Field.KEYWORDS, Field.QUESTIONS):
@@ -249,7 +259,8 @@ class SearchService:
         cleaned = " ".join(prefix.split())
         if not cleaned or len(cleaned) > MAX_QUERY_CHARS:
             raise SearchInputError(f"输入内容应为1到{MAX_QUERY_CHARS}个字")
-        return self.suggester.suggest(cleaned, {k: float(v) for k, v in self.clicks.items()}, limit)
+        popularity = {k: float(v) for k, v in self.clicks.items()}
+        return self.suggester.suggest(cleaned, popularity, limit, self._demand)
 
     async def record_click(self, kind: DocKind, code: str) -> bool:
         """A person chose this result: it counts towards its popularity."""
@@ -266,7 +277,8 @@ class SearchService:
         question = validate_query(text)
         analyzed = self.analyzer.analyze(question)
         coverage = self.coverage(analyzed)
-        if analyzed.empty or coverage < self.confidence.min_coverage:
+        anchored = any(self.analyzer.is_service_word(w) for w in (*analyzed.terms, *analyzed.corrections))
+        if analyzed.empty or coverage < self.confidence.min_coverage or not anchored:
             return Answer(
                 answered=False,
                 confidence=0.0,
@@ -282,7 +294,7 @@ class SearchService:
         ranked = self._rank_faqs(items, faqs)
         if not ranked:
             return self._unsure(0.0, [], AnswerFeatures(0.0, 0.0, 0.0, 0.0, coverage))
-        features = self.features(ranked, items, coverage)
+        features = self.features(ranked, items, coverage, analyzed)
         confidence = round(self.confidence.confidence(features), 4)
         best = ranked[0][1]
         if confidence < self.confidence.threshold:
@@ -338,7 +350,11 @@ class SearchService:
         return ranked
 
     def features(
-        self, ranked: list[tuple[float, FaqRecord]], items: list[EngineHit], coverage: float
+        self,
+        ranked: list[tuple[float, FaqRecord]],
+        items: list[EngineHit],
+        coverage: float,
+        analyzed: AnalyzedQuery,
     ) -> AnswerFeatures:
         best_score, best = ranked[0]
         runner_up = ranked[1][0] if len(ranked) > 1 else 0.0
@@ -354,7 +370,17 @@ class SearchService:
             rival_margin=(best_score - rival) / best_score if best_score > 0 else 0.0,
             item_agreement=1.0 if top_codes & set(best.item_codes) else 0.0,
             coverage=coverage,
+            overlap=self._overlap(best, analyzed),
         )
+
+    def _overlap(self, faq: FaqRecord, analyzed: AnalyzedQuery) -> float:
+        asked = {*analyzed.terms, *analyzed.synonyms, *analyzed.corrections, *analyzed.chars}
+        best = 0.0
+        for phrasing in (faq.question, *faq.variants):
+            words = {w for w in self.analyzer.tokens(phrasing) if len(w) >= 2}
+            if words:
+                best = max(best, len(words & asked) / len(words))
+        return best
 
     def coverage(self, analyzed: AnalyzedQuery) -> float:
         """Share of the question's content words that appear in names, aliases, keywords or FAQ."""

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterable
 from dataclasses import dataclass
 
@@ -41,7 +42,14 @@ class Suggester:
             entries.append(_Entry(Suggestion(text, code, kind), key, full_pinyin(key), initials(key), formal))
         self._entries = entries
 
-    def suggest(self, prefix: str, popularity: dict[str, float], limit: int = 10) -> list[Suggestion]:
+    def suggest(
+        self, prefix: str, popularity: dict[str, float], limit: int = 10, demand: dict[str, float] | None = None
+    ) -> list[Suggestion]:
+        """One completion per item: its best-matching name or alias, the more used items first.
+
+        `demand` is a static prior per document (how many FAQ entries ask about it).
+        """
+        demand = demand or {}
         key = compact(prefix)
         if not key:
             return []
@@ -61,16 +69,17 @@ class Suggester:
                 rank = 1.0
             else:
                 continue
+            doc = f"{entry.suggestion.kind.value}:{entry.suggestion.code}"
             rank += 0.5 if entry.formal else 0.0
-            rank += popularity.get(f"{entry.suggestion.kind.value}:{entry.suggestion.code}", 0.0) ** 0.5 / 10
+            rank += math.log1p(popularity.get(doc, 0.0)) / 2 + math.log1p(demand.get(doc, 0.0)) / 4
             scored.append((-rank, len(entry.key), entry.key, entry.suggestion))
         scored.sort(key=lambda s: (s[0], s[1], s[2]))
         out: list[Suggestion] = []
         shown: set[str] = set()
         for *_, suggestion in scored:
-            if suggestion.text in shown:
+            if suggestion.text in shown or suggestion.code in shown:
                 continue
-            shown.add(suggestion.text)
+            shown.update((suggestion.text, suggestion.code))
             out.append(suggestion)
             if len(out) >= limit:
                 break

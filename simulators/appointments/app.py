@@ -37,6 +37,7 @@ from simulators.common.reads import (
 )
 from simulators.common.service_items import ITEM_CODE_PATTERN, ServiceItem, service_items
 
+STATUS_KEYS = {"已预约": "booked", "已完成": "done", "已取消": "cancelled", "爽约": "no_show"}
 HallId = Annotated[str, Path(pattern=r"^H\d{6}$")]
 ItemCode = Annotated[str, Query(pattern=ITEM_CODE_PATTERN)]
 
@@ -46,7 +47,7 @@ class BookRequest(BaseModel):
     item_code: str = Field(pattern=ITEM_CODE_PATTERN)
     date: date
     start: str = Field(pattern=r"^([01]\d|2[0-3]):[0-5]\d$", description="HH:MM, the start of a half-hour slot")
-    holder_id_type: Literal["111", "001"] = PERSON_ID_TYPE
+    holder_id_type: Literal["111", "001"] = "111"
     holder_id: str = Field(min_length=18, max_length=18)
     holder_name: str = Field(min_length=2, max_length=60)
 
@@ -237,7 +238,7 @@ def create_app(auth: SimulatorAuth) -> FastAPI:
             "bookable_working_days": len(bookable_days(at.date())),
             "appointments": len(book.appointments),
             "appointments_upcoming": sum(1 for a in book.appointments.values() if a.ends_at > at),
-            **{f"appointments_{status}": count for status, count in statuses.items()},
+            **{f"appointments_{STATUS_KEYS[status]}": count for status, count in statuses.items()},
             "idempotency_keys": len(idempotency),
         }
 

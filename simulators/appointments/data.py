@@ -272,6 +272,8 @@ DEMO_APPOINTMENTS: dict[str, list[tuple[str, str, int, int, str, str]]] = {
         ("RS-004", "H530400", -8, 3, NO_SHOW, "self"),
     ],
     "legal-rep": [
+        # His driving licence has lapsed (licences simulator: status 05), so he booked its renewal.
+        ("GA-015", "H530102", 7, 5, BOOKED, "self"),
         ("SJ-009", "H530100", 5, 11, BOOKED, "91530102MA6K8R2Q1N"),
         ("SJ-008", "H530100", -40, 8, DONE, "91530102MA6K8R2Q1N"),
     ],

@@ -11,6 +11,7 @@ import hashlib
 import random
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
+from functools import cache
 
 from simulators.common.lifecycle import CST, SEED_TODAY
 from simulators.common.population import Company, Person, Population
@@ -21,6 +22,7 @@ LATEST_MONTH = shift_month(month_of(AS_OF), -1)
 HISTORY_MONTHS = 24
 FIRST_MONTH = shift_month(LATEST_MONTH, -(HISTORY_MONTHS - 1))
 PAID, UNPAID, OVERDUE = "已缴", "未缴", "逾期"
+_RECENT_FROM = shift_month(LATEST_MONTH, -3)
 # Late-payment charge (违约金): 0.1% of the amount per day past the due date.
 LATE_FEE_BP_PER_DAY = 10
 CHANNELS = ("一部手机办事通", "微信支付", "支付宝", "银行代扣", "营业厅")
@@ -152,11 +154,13 @@ def _roll(*parts: object) -> float:
     return int.from_bytes(digest[:4], "big") / 2**32
 
 
+@cache
 def _due_on(month: str) -> date:
     following = shift_month(month, 1)
     return date(int(following[:4]), int(following[5:7]), 25)
 
 
+@cache
 def _issued_on(month: str) -> date:
     following = shift_month(month, 1)
     return date(int(following[:4]), int(following[5:7]), 5)
@@ -171,7 +175,7 @@ def bill_status(account: Account, month: str) -> str:
         unpaid = _roll(account.account_no, month, "paid") < 0.45  # the latest bill: about half paid
     else:
         # Older bills are nearly all paid; the few left are the recent ones.
-        recent = month >= shift_month(LATEST_MONTH, -3)
+        recent = month >= _RECENT_FROM
         unpaid = _roll(account.account_no, month, "paid") < (0.03 if recent else 0.002)
     if not unpaid:
         return PAID
@@ -327,9 +331,9 @@ def build_ledger(pop: Population, seed: int = 61) -> Ledger:
         utilities = ["water", "electricity"] + (["gas"] if rng.random() < 0.5 else [])
         accounts += [_person_account(person, u, rng, None) for u in utilities]
     for company in pop.companies:
-        plan = DEMO_COMPANY_ACCOUNTS.get(company.uscc)
-        if plan is not None:
-            accounts += [_company_account(company, u, rng, unpaid) for u, unpaid in plan.items()]
+        company_plan = DEMO_COMPANY_ACCOUNTS.get(company.uscc)
+        if company_plan is not None:
+            accounts += [_company_account(company, u, rng, unpaid) for u, unpaid in company_plan.items()]
             continue
         utilities = ["water", "electricity"] + (["gas"] if company.industry == "餐饮" else [])
         accounts += [_company_account(company, u, rng, None) for u in utilities]

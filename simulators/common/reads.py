@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import date
+from functools import cache
 from typing import Annotated, Any
 
 from fastapi import FastAPI, Query, Request
@@ -41,7 +42,9 @@ def month_of(day: date) -> str:
     return f"{day.year:04d}-{day.month:02d}"
 
 
+@cache
 def shift_month(month: str, delta: int) -> str:
+    # Cached: the record generators call this for every month of every holder.
     year, mon = int(month[:4]), int(month[5:7])
     index = year * 12 + (mon - 1) + delta
     return f"{index // 12:04d}-{index % 12 + 1:02d}"

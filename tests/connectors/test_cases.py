@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 
-import httpx
 import pytest
 import pytest_asyncio
 
@@ -13,7 +12,7 @@ from connectors.cases.client import CasesClient
 from connectors.cases.models import NewCase, Party
 from connectors.errors import DepartmentRejected, DepartmentUnavailable, NotFound
 from simulators.common.population import population
-from tests.support.stateful import admin, call_context, department_client, new_key, requests_seen
+from tests.support.stateful import HTTP, admin, call_context, department_client, new_key, requests_seen
 
 DEMO_COMPANY = "91530102MA6K8R2Q1N"
 
@@ -103,5 +102,5 @@ async def test_a_refused_application_is_a_rejection(cases: CasesClient) -> None:
 
 
 def admin_total(base: str) -> int:
-    total: int = httpx.get(f"{base}/_admin/requests").json()["total"]
+    total: int = HTTP.get(f"{base}/_admin/requests").json()["total"]
     return total

@@ -13,7 +13,6 @@ import asyncio
 from collections.abc import AsyncIterator, Awaitable
 from typing import Any, TypeVar
 
-import httpx
 import pytest
 import pytest_asyncio
 from prometheus_client import CollectorRegistry
@@ -28,6 +27,7 @@ from connectors.licences.client import LicencesClient
 from connectors.records.client import RecordsClient
 from connectors.records.models import SocialInsuranceSummary
 from simulators.registry import dev_secret
+from tests.support.departments import clear_faults, request_counts, reset_requests, set_faults
 from tests.support.gateway import GatewayClient
 from tests.support.people import fresh_id_number
 from tests.support.stateful import call_context, department_client, new_key
@@ -54,25 +54,9 @@ async def bounded(call: Awaitable[T]) -> T:
         return await call
 
 
-def set_faults(base: str, **faults: Any) -> None:
-    httpx.post(f"{base}/_admin/faults", json=faults, timeout=5).raise_for_status()
-
-
-def clear_faults(base: str) -> None:
-    httpx.delete(f"{base}/_admin/faults", timeout=5).raise_for_status()
-
-
-def reset_requests(base: str) -> None:
-    httpx.delete(f"{base}/_admin/requests", timeout=5).raise_for_status()
-
-
 def requests_seen(base: str, route: str | None = None) -> int:
-    counts: dict[str, Any] = httpx.get(f"{base}/_admin/requests", timeout=5).json()
+    counts = request_counts(base)
     return int(counts["total"] if route is None else counts["by_route"].get(route, 0))
-
-
-def max_in_flight(base: str) -> int:
-    return int(httpx.get(f"{base}/_admin/requests", timeout=5).json()["max_in_flight"])
 
 
 @pytest.fixture
@@ -225,7 +209,7 @@ async def test_bulkhead_caps_the_calls_in_flight(records_url: str) -> None:
         await capped.aclose()
     assert len(summaries) == 6
     assert requests_seen(records_url) == 6
-    assert max_in_flight(records_url) == 2
+    assert request_counts(records_url)["max_in_flight"] == 2
 
 
 # -- writes ---------------------------------------------------------------------------------------
@@ -301,16 +285,21 @@ async def test_reads_by_post_are_retried(simulator_urls: dict[str, str]) -> None
 # -- metrics --------------------------------------------------------------------------------------
 
 
-async def test_metrics_count_outcomes_per_system(records_url: str) -> None:
+def with_registry(url: str) -> tuple[DepartmentClient, CollectorRegistry]:
     registry = CollectorRegistry()
-    config = department_client("records", records_url, **LIMITS).config
-    base = DepartmentClient(
+    config = department_client("records", url, **LIMITS).config
+    client = DepartmentClient(
         config=config,
         secret=dev_secret("records"),
         client_system="citizen-space-tests",
         breakers=AsyncCircuitBreakerFactory(),
         metrics=ConnectorMetrics(registry),
     )
+    return client, registry
+
+
+async def test_metrics_count_outcomes_per_system(records_url: str) -> None:
+    base, registry = with_registry(records_url)
     sample = registry.get_sample_value
     assert sample("department_calls_total", {"system": "records", "outcome": "ok"}) == 0
     try:
@@ -323,6 +312,26 @@ async def test_metrics_count_outcomes_per_system(records_url: str) -> None:
     assert sample("department_calls_total", {"system": "records", "outcome": "ok"}) == 1
     assert sample("department_calls_total", {"system": "records", "outcome": "DEPARTMENT_UNAVAILABLE"}) == 1
     assert sample("department_call_seconds_count", {"system": "records"}) == 2
+
+
+async def test_a_call_its_caller_abandons_is_neither_success_nor_failure(records_url: str) -> None:
+    base, registry = with_registry(records_url)
+    set_faults(records_url, latency_ms=1000)
+    try:
+        call = asyncio.ensure_future(read(base))
+        for _ in range(1000):  # until the request is at the system (bounded: a failing test ends)
+            if requests_seen(records_url):
+                break
+            await asyncio.sleep(0.01)
+        call.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await call
+    finally:
+        await base.aclose()
+    assert base.health.calls == 0
+    assert base.health.last_success_at is None
+    assert registry.get_sample_value("department_calls_total", {"system": "records", "outcome": "CANCELLED"}) == 1
+    assert registry.get_sample_value("department_calls_total", {"system": "records", "outcome": "ok"}) == 0
 
 
 def gateway_metrics(gateway: GatewayClient) -> dict[tuple[str, tuple[tuple[str, str], ...]], float]:

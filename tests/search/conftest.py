@@ -16,8 +16,8 @@ from search.catalogue import Catalogue
 from search.documents import FaqRecord
 from search.embedded import EmbeddedEngine
 from search.engine import SearchEngine
-from search.faq import load_seed
 from search.factory import build_service
+from search.faq import load_seed
 from search.service import SearchService
 from simulators.catalogue.data import catalogue_snapshot
 from tests.support.real_services import _reachable, read_env

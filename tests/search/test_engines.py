@@ -70,9 +70,7 @@ def test_hits_are_highlighted_and_paged(service: SearchService, loop: asyncio.Ab
     assert "<em>公积金</em>" in first.hits[0].highlight
 
 
-def test_suggest_completes_chinese_pinyin_and_initials(
-    service: SearchService, loop: asyncio.AbstractEventLoop
-) -> None:
+def test_suggest_completes_chinese_pinyin_and_initials(service: SearchService, loop: asyncio.AbstractEventLoop) -> None:
     for prefix in ("社保", "shebao", "sbk"):
         suggestions = loop.run_until_complete(service.suggest(prefix))
         assert any(s.code == "RS-001" for s in suggestions), prefix
@@ -173,3 +171,36 @@ def test_rebuild_keeps_serving(service: SearchService, loop: asyncio.AbstractEve
     count = loop.run_until_complete(service.engine.count())
     assert count == len(service.documents)
     assert loop.run_until_complete(service.engine.health()) == "up"
+
+
+def test_elasticsearch_reindex_swaps_the_alias_without_downtime(
+    catalogue: Catalogue, faqs: list[FaqRecord], loop: asyncio.AbstractEventLoop
+) -> None:
+    from search.elastic import ElasticsearchEngine
+
+    service = start_service("elasticsearch", "test-search-swap", catalogue, faqs, loop)
+    engine = service.engine
+    assert isinstance(engine, ElasticsearchEngine)
+    try:
+        before = loop.run_until_complete(engine._indices_behind_alias())
+        documents = list(service.documents.values())
+
+        async def search_while_rebuilding() -> list[int]:
+            rebuild = asyncio.create_task(engine.rebuild(documents))
+            counts = []
+            while not rebuild.done():
+                page = await service.search("公积金提取", size=3)
+                counts.append(len(page.hits))
+                await asyncio.sleep(0.05)
+            await rebuild
+            return counts
+
+        counts = loop.run_until_complete(search_while_rebuilding())
+        after = loop.run_until_complete(engine._indices_behind_alias())
+        assert counts
+        assert all(count == 3 for count in counts)  # never an empty or missing index
+        assert len(before) == len(after) == 1
+        assert before != after
+        assert not loop.run_until_complete(engine.client.indices.exists(index=before[0]))
+    finally:
+        stop_service(service, loop)

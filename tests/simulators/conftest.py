@@ -8,11 +8,10 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-import httpx
 import pytest
 
 from tests.support.servers import ThreadedServer, simulators_process
-from tests.support.stateful import WebhookInbox
+from tests.support.stateful import HTTP, WebhookInbox
 
 STATEFUL = ["cases", "workorders", "ratings"]
 
@@ -38,5 +37,5 @@ def _reset_stateful(request: pytest.FixtureRequest) -> Iterator[None]:
     if "stateful_urls" in request.fixturenames:
         urls: dict[str, str] = request.getfixturevalue("stateful_urls")
         for base in urls.values():
-            httpx.delete(f"{base}/_admin/faults", timeout=5)
-            httpx.post(f"{base}/_admin/clock", json={"speed": 0}, timeout=5)
+            HTTP.delete(f"{base}/_admin/faults")
+            HTTP.post(f"{base}/_admin/clock", json={"speed": 0})

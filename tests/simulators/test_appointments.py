@@ -10,8 +10,9 @@ import pytest
 
 from kit.working_days import is_working_day
 from simulators.common.lifecycle import now
+from tests.support.departments import HTTP, signed
 from tests.support.people import fresh_id_number
-from tests.support.stateful import new_key, signed
+from tests.support.stateful import new_key
 
 CITIZEN_ID = "530102199003153217"
 ELDER_ID = "530402194309211022"
@@ -20,7 +21,7 @@ PREFECTURE_HALLS = 16
 
 def call(base: str, method: str, path: str, body: Any = None, key: str | None = None) -> httpx.Response:
     headers = {"Idempotency-Key": key} if key else None
-    return signed(method, base, path, "appointments", auth="api_key", json=body, headers=headers)
+    return signed(method, base, path, "appointments", json=body, headers=headers)
 
 
 def grid(base: str, hall_id: str, item_code: str) -> dict[str, Any]:
@@ -189,13 +190,13 @@ def test_demo_users_have_upcoming_and_past_appointments(base: str) -> None:
 
 
 def test_api_key_is_required(base: str) -> None:
-    assert httpx.get(f"{base}/api/v1/halls").status_code == 401
-    assert httpx.get(f"{base}/api/v1/halls", headers={"X-Api-Key": "wrong"}).status_code == 401
+    assert HTTP.get(f"{base}/api/v1/halls").status_code == 401
+    assert HTTP.get(f"{base}/api/v1/halls", headers={"X-Api-Key": "wrong"}).status_code == 401
 
 
 def test_openapi_and_stats(base: str) -> None:
-    assert "/api/v1/appointments/{appointment_id}/cancel" in httpx.get(f"{base}/openapi.json").json()["paths"]
-    stats = httpx.get(f"{base}/_admin/stats").json()
+    assert "/api/v1/appointments/{appointment_id}/cancel" in HTTP.get(f"{base}/openapi.json").json()["paths"]
+    stats = HTTP.get(f"{base}/_admin/stats").json()
     assert stats["halls"] == stats["halls_prefecture"] + stats["halls_county"]
     assert stats["halls_prefecture"] == PREFECTURE_HALLS
     assert stats["appointments_upcoming"] >= 2

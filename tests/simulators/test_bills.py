@@ -9,8 +9,8 @@ from urllib.parse import quote
 import httpx
 import pytest
 
+from tests.support.departments import HTTP, signed
 from tests.support.people import fresh_id_number, with_wrong_check_char
-from tests.support.stateful import signed
 
 CITIZEN_ID = "530102199003153217"
 CITIZEN2_ID = "532901199206182420"
@@ -18,7 +18,7 @@ DEMO_USCC = "91530102MA6K8R2Q1N"
 
 
 def get(base: str, path: str) -> httpx.Response:
-    return signed("GET", base, path, "bills", auth="api_key")
+    return signed("GET", base, path, "bills")
 
 
 def ok(base: str, path: str) -> Any:
@@ -94,9 +94,9 @@ def test_bad_and_unknown_holders(base: str) -> None:
 
 
 def test_api_key_is_required_and_stats_count(base: str) -> None:
-    assert httpx.get(f"{base}/api/v1/accounts?holder_id={CITIZEN_ID}").status_code == 401
-    assert "/api/v1/bills/summary" in httpx.get(f"{base}/openapi.json").json()["paths"]
-    stats = httpx.get(f"{base}/_admin/stats", timeout=30).json()
+    assert HTTP.get(f"{base}/api/v1/accounts?holder_id={CITIZEN_ID}").status_code == 401
+    assert "/api/v1/bills/summary" in HTTP.get(f"{base}/openapi.json").json()["paths"]
+    stats = HTTP.get(f"{base}/_admin/stats", timeout=30).json()
     assert stats["bills"] == stats["bills_paid"] + stats["bills_unpaid"] + stats["bills_overdue"]
     assert stats["accounts"] == stats["accounts_water"] + stats["accounts_electricity"] + stats["accounts_gas"]
     assert stats["bills_overdue"] > 0

@@ -19,7 +19,7 @@ from kit.working_days import promised_deadline
 from simulators.common.lifecycle import SEED_CUTOFF
 from simulators.common.population import population
 from simulators.registry import dev_secret
-from tests.support.stateful import WebhookInbox, admin, call_context, department_client, new_key, signed, wait_for
+from tests.support.stateful import HTTP, WebhookInbox, admin, call_context, department_client, new_key, signed, wait_for
 
 DEMO_COMPANY = "91530102MA6K8R2Q1N"
 
@@ -45,7 +45,7 @@ def advance(url: str, case_id: str, steps: int = 1, event: str | None = None) ->
     body: dict[str, object] = {"id": case_id, "steps": steps}
     if event:
         body["event"] = event
-    return httpx.post(f"{url}/_admin/advance", json=body, timeout=10)
+    return HTTP.post(f"{url}/_admin/advance", json=body, timeout=10)
 
 
 async def test_every_demo_user_and_the_demo_company_have_cases(cases: CasesClient) -> None:
@@ -242,14 +242,14 @@ def test_bad_input_gets_a_clear_error_code(stateful_urls: dict[str, str]) -> Non
 def test_the_gateway_must_authenticate(stateful_urls: dict[str, str]) -> None:
     url = stateful_urls["cases"]
     path = f"/api/v1/cases?holder_id={population().demo_people['citizen'].id_number}"
-    assert httpx.get(url + path).status_code == 401
+    assert HTTP.get(url + path).status_code == 401
     assert signed("GET", url, path, "cases", auth="api_key").status_code == 401
     assert signed("GET", url, path, "cases").status_code == 200
 
 
 def test_openapi_and_stats_are_served(stateful_urls: dict[str, str]) -> None:
     url = stateful_urls["cases"]
-    paths = httpx.get(f"{url}/openapi.json").json()["paths"]
+    paths = HTTP.get(f"{url}/openapi.json").json()["paths"]
     assert {"/api/v1/cases", "/api/v1/cases/{case_id}", "/api/v1/cases/{case_id}/supplements"} <= set(paths)
     stats = admin(url, "/_admin/stats")
     print("cases stats:", stats)

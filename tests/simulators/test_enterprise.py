@@ -12,8 +12,9 @@ import pytest
 
 from kit import signing
 from simulators.common.population import Company, population
+from tests.support.departments import HTTP, signed
 from tests.support.people import fresh_id_number, fresh_uscc, with_wrong_check_char
-from tests.support.stateful import new_key, signed
+from tests.support.stateful import new_key
 
 DEMO_USCC = "91530102MA6K8R2Q1N"
 LEGAL_REP_ID = "530103197811045713"  # 王志强
@@ -187,15 +188,15 @@ def test_bad_grants_are_refused_with_codes(base: str) -> None:
 
 def test_signature_is_required(base: str) -> None:
     path = f"/api/v1/companies/{DEMO_USCC}"
-    assert httpx.get(base + path).status_code == 401
+    assert HTTP.get(base + path).status_code == 401
     forged = signing.sign("not-the-secret", "GET", path, b"", "citizen-space")
-    assert httpx.get(base + path, headers=forged).status_code == 401
+    assert HTTP.get(base + path, headers=forged).status_code == 401
 
 
 def test_openapi_and_stats(base: str) -> None:
-    spec = httpx.get(f"{base}/openapi.json").json()
+    spec = HTTP.get(f"{base}/openapi.json").json()
     assert "/api/v1/companies/{uscc}/authorisations" in spec["paths"]
-    stats = httpx.get(f"{base}/_admin/stats").json()
+    stats = HTTP.get(f"{base}/_admin/stats").json()
     assert stats["companies"] == len(population().companies)
     assert (
         stats["companies_active"] + stats["companies_deregistered"] + stats["companies_revoked"] == stats["companies"]

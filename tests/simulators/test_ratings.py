@@ -14,7 +14,7 @@ from connectors.ratings.client import RatingsClient
 from connectors.ratings.models import NewRating, Party, Rating
 from kit.working_days import add_working_days
 from simulators.common.population import population
-from tests.support.stateful import WebhookInbox, admin, call_context, department_client, new_key, signed, wait_for
+from tests.support.stateful import HTTP, WebhookInbox, admin, call_context, department_client, new_key, signed, wait_for
 
 DEMO_COMPANY = "91530102MA6K8R2Q1N"
 
@@ -59,7 +59,7 @@ def service_rating(index: int, level: str = "不满意", **extra: object) -> New
 
 
 def advance(url: str, rating_id: str, steps: int = 1, event: str | None = None) -> httpx.Response:
-    return httpx.post(f"{url}/_admin/advance", json={"id": rating_id, "steps": steps, "event": event}, timeout=10)
+    return HTTP.post(f"{url}/_admin/advance", json={"id": rating_id, "steps": steps, "event": event}, timeout=10)
 
 
 async def test_finished_cases_not_yet_rated_can_be_derived(ratings: RatingsClient, cases: CasesClient) -> None:

@@ -13,8 +13,8 @@ from kit import signing
 from simulators.common.population import population
 from simulators.records.ledgers import contribution_count, contributions, medical_ledger, settlement_count
 from simulators.records.profiles import build_profiles
+from tests.support.departments import HTTP, signed
 from tests.support.people import fresh_id_number, with_wrong_check_char
-from tests.support.stateful import signed
 
 CITIZEN_ID = "530102199003153217"
 CITIZEN2_ID = "532901199206182420"
@@ -145,10 +145,10 @@ def test_record_counts_match_the_records_served() -> None:
 
 def test_signature_is_required_and_stats_count(base: str) -> None:
     path = f"/api/v1/social-insurance/summary?holder_id={CITIZEN_ID}"
-    assert httpx.get(base + path).status_code == 401
-    assert httpx.get(base + path, headers=signing.sign("wrong", "GET", path, b"", "citizen-space")).status_code == 401
-    assert "/api/v1/housing-fund/history" in httpx.get(f"{base}/openapi.json").json()["paths"]
-    stats = httpx.get(f"{base}/_admin/stats", timeout=30).json()
+    assert HTTP.get(base + path).status_code == 401
+    assert HTTP.get(base + path, headers=signing.sign("wrong", "GET", path, b"", "citizen-space")).status_code == 401
+    assert "/api/v1/housing-fund/history" in HTTP.get(f"{base}/openapi.json").json()["paths"]
+    stats = HTTP.get(f"{base}/_admin/stats", timeout=30).json()
     assert stats["insured_people"] == len(population().people)
     assert stats["contribution_records"] > 100_000
     assert 0 < stats["housing_fund_accounts"] < stats["insured_people"]

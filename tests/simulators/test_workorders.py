@@ -7,7 +7,6 @@ import hmac
 from collections.abc import AsyncIterator
 from typing import get_args
 
-import httpx
 import pytest
 import pytest_asyncio
 
@@ -18,6 +17,7 @@ from kit.working_days import add_working_days
 from simulators.common.population import population
 from simulators.registry import dev_secret
 from tests.support.stateful import (
+    HTTP,
     WebhookInbox,
     admin,
     admin_post,
@@ -55,7 +55,7 @@ def complaint(index: int, kind: Kind = "投诉") -> NewWorkOrder:
 
 
 def advance(url: str, order_id: str, steps: int = 1, event: str | None = None, into: str | None = None) -> WorkOrder:
-    response = httpx.post(
+    response = HTTP.post(
         f"{url}/_admin/advance", json={"id": order_id, "steps": steps, "event": event, "into": into}, timeout=10
     )
     assert response.status_code == 200, response.text
@@ -221,7 +221,7 @@ def test_bad_input_and_bad_keys_are_refused(stateful_urls: dict[str, str]) -> No
     )
     assert signed("GET", url, "/api/v1/workorders/YN20990101000001", "workorders", auth="api_key").status_code == 404
     assert signed("POST", url, "/api/v1/workorders", "workorders", auth="hmac", json=body).status_code == 401
-    wrong = httpx.post(f"{url}/api/v1/workorders", json=body, headers={"X-Api-Key": "guess"})
+    wrong = HTTP.post(f"{url}/api/v1/workorders", json=body, headers={"X-Api-Key": "guess"})
     assert wrong.status_code == 401
 
 

@@ -1,0 +1,1 @@
+"""Benchmarks: scripts that print tables of figures and ratios (never run by `make test`)."""

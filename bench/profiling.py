@@ -1,0 +1,116 @@
+"""Sampling profiles of a gateway worker under load (py-spy), summarised for the report.
+
+py-spy attaches to a running process from outside, so the gateway runs exactly as in
+production while it is sampled. The summary groups samples by the package of the frame that
+was running (self time) and lists the hottest functions, ours and the libraries'.
+"""
+
+from __future__ import annotations
+
+import re
+import shutil
+import subprocess
+import sys
+from collections import Counter
+from dataclasses import dataclass, field
+from pathlib import Path
+
+PY_SPY = Path(sys.executable).with_name("py-spy")
+# `function (path/to/file.py)` as py-spy writes a frame with --function.
+_FRAME = re.compile(r"^(?P<func>.*) \((?P<file>[^()]*)\)$")
+OUR_PACKAGES = ("gateway", "schema", "resolvers", "personal_space", "search", "connectors", "kit")
+# Library families, by a marker in the frame's file path.
+FAMILIES = [
+    ("graphql-core / strawberry", ("/graphql/", "/strawberry/")),
+    ("pydantic", ("/pydantic/", "pydantic_core")),
+    ("httpx / httpcore (department calls)", ("/httpx/", "/httpcore/", "/h11/", "/anyio/")),
+    ("sqlalchemy / aiosqlite / sqlite", ("/sqlalchemy/", "/aiosqlite/", "sqlite3")),
+    ("uvicorn / starlette / fastapi", ("/uvicorn/", "/starlette/", "/fastapi/", "httptools", "uvloop")),
+    ("logging", ("/logging/",)),
+    ("stamina / purgatory", ("/stamina/", "/purgatory/", "/tenacity/")),
+    ("prometheus_client", ("/prometheus_client/",)),
+    ("jwt / cryptography", ("/jwt/", "/cryptography/")),
+    ("asyncio", ("/asyncio/",)),
+]
+
+
+@dataclass
+class Profile:
+    samples: int = 0
+    by_family: Counter[str] = field(default_factory=Counter)
+    self_time: Counter[str] = field(default_factory=Counter)
+    ours_inclusive: Counter[str] = field(default_factory=Counter)
+    error: str | None = None
+
+    def share(self, count: int) -> str:
+        return f"{100 * count / self.samples:.1f}%" if self.samples else "-"
+
+
+def available() -> bool:
+    return PY_SPY.exists() or shutil.which("py-spy") is not None
+
+
+def start(pid: int, duration_s: float, output: Path) -> subprocess.Popen[bytes]:
+    """Sample `pid` for `duration_s` in the background (rate 200 Hz, without pausing it)."""
+    binary = str(PY_SPY) if PY_SPY.exists() else "py-spy"
+    args = [binary, "record", "-p", str(pid), "-d", str(max(1, round(duration_s))), "-r", "200"]
+    args += ["--nonblocking", "--function", "-f", "raw", "-o", str(output)]
+    return subprocess.Popen(args, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+
+
+def finish(process: subprocess.Popen[bytes], output: Path) -> Profile:
+    try:
+        _, stderr = process.communicate(timeout=120)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        return Profile(error="py-spy did not finish")
+    if process.returncode != 0 or not output.exists():
+        return Profile(error=f"py-spy failed: {stderr.decode(errors='replace').strip()[-300:]}")
+    return summarise(output)
+
+
+def _family(file: str) -> str:
+    for name, markers in FAMILIES:
+        if any(marker in file for marker in markers):
+            return name
+    for package in OUR_PACKAGES:
+        if f"/{package}/" in file and "site-packages" not in file:
+            return f"ours: {package}/"
+    return "other (stdlib, orjson, idle)"
+
+
+def _ours(file: str) -> str | None:
+    for package in OUR_PACKAGES:
+        marker = f"/{package}/"
+        if marker in file and "site-packages" not in file:
+            return package + "/" + file.split(marker, 1)[1]
+    return None
+
+
+def summarise(raw: Path) -> Profile:
+    """Collapsed stacks (`frame;frame;... count`, outermost first) → shares by family and function."""
+    profile = Profile()
+    for line in raw.read_text(encoding="utf-8", errors="replace").splitlines():
+        stack, _, count_text = line.rpartition(" ")
+        if not stack or not count_text.isdigit():
+            continue
+        count = int(count_text)
+        frames = stack.split(";")
+        profile.samples += count
+        leaf = _FRAME.match(frames[-1])
+        leaf_file = leaf.group("file") if leaf else frames[-1]
+        profile.by_family[_family(leaf_file)] += count
+        short_file = _ours(leaf_file) or leaf_file.rsplit("site-packages/", 1)[-1]
+        profile.self_time[f"{leaf.group('func') if leaf else frames[-1]} ({short_file})"] += count
+        seen: set[str] = set()
+        for frame in frames:
+            match = _FRAME.match(frame)
+            if not match:
+                continue
+            ours = _ours(match.group("file"))
+            if ours:
+                key = f"{match.group('func')} ({ours})"
+                if key not in seen:
+                    seen.add(key)
+                    profile.ours_inclusive[key] += count
+    return profile

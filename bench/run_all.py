@@ -1,0 +1,309 @@
+"""The performance harness: our gateway against the physical limit and against a peer, one table.
+
+    .venv/bin/python bench/run_all.py [--quick] [--soak SECONDS] [--duration SECONDS]
+                                      [--clients N] [--workers 1,2] [--latency-ms 50] [--no-peer] [--no-profile]
+
+Starts the simulators with a fixed latency on every department (all on API-key auth, so the
+peer reaches them as we do), a dev identity provider, our gateway in production mode (uvicorn,
+1 and 2 workers, SQLite), and GraphQL Hive Gateway on a Mesh Compose supergraph of the same
+simulators' OpenAPI documents. A closed-loop asyncio/httpx load generator (loopback only,
+bounded in time and requests) runs each scenario in turn; nothing else runs at the same time.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import shutil
+import sys
+import tempfile
+import time
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO))
+
+from bench import peer as peer_mod  # noqa: E402
+from bench import profiling  # noqa: E402
+from bench.floor import slowest_route  # noqa: E402
+from bench.load import LoadResult  # noqa: E402
+from bench.processes import rss_mib  # noqa: E402
+from bench.queries import current_schema, enterprise_query, me_query  # noqa: E402
+from bench.report import Memory, Report, print_report  # noqa: E402
+from bench.scenarios import (  # noqa: E402
+    BenchPerson,
+    Row,
+    ServerLog,
+    ask_requests,
+    bench_people,
+    me_requests,
+    measure,
+    mixed_requests,
+    search_requests,
+)
+from bench.stack import Gateway, Stack, gateway, stack  # noqa: E402
+
+MAX_REQUESTS = 2_000_000  # a hard bound on any one scenario, whatever its duration
+
+
+@dataclass
+class Options:
+    duration_s: float
+    warmup_s: float
+    soak_s: float
+    clients: int
+    workers: list[int]
+    latency_ms: int
+    peer: bool
+    profile: bool
+    keep: bool
+    notes: list[str] = field(default_factory=list)
+
+
+def parse_options(argv: list[str] | None = None) -> Options:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--quick", action="store_true", help="about a minute: 2 workers only, short runs and soak")
+    parser.add_argument("--duration", type=float, help="seconds per scenario (default 15, quick 4)")
+    parser.add_argument("--soak", type=float, help="soak seconds (default 300, quick 10)")
+    parser.add_argument("--clients", type=int, default=50, help="concurrent clients (default 50)")
+    parser.add_argument("--workers", default=None, help="gateway worker counts, e.g. 1,2 (default 1,2; quick 2)")
+    parser.add_argument("--latency-ms", type=int, default=50, help="injected latency of every department")
+    parser.add_argument("--no-peer", action="store_true", help="skip the Hive Gateway peer")
+    parser.add_argument("--no-profile", action="store_true", help="skip the py-spy profile")
+    parser.add_argument("--keep", action="store_true", help="keep the work directory (logs, profiles)")
+    args = parser.parse_args(argv)
+    quick = bool(args.quick)
+    workers = [int(w) for w in (args.workers or ("2" if quick else "1,2")).split(",")]
+    if not 1 <= args.clients <= 1000 or any(not 1 <= w <= 16 for w in workers):
+        parser.error("clients must be 1..1000 and workers 1..16")
+    return Options(
+        duration_s=args.duration or (4.0 if quick else 15.0),
+        warmup_s=1.0 if quick else 3.0,
+        soak_s=args.soak if args.soak is not None else (10.0 if quick else 300.0),
+        clients=args.clients,
+        workers=workers,
+        latency_ms=args.latency_ms,
+        peer=not args.no_peer,
+        profile=not args.no_profile and not quick,
+        keep=args.keep,
+    )
+
+
+def log(message: str) -> None:
+    print(f"[bench {time.strftime('%H:%M:%S')}] {message}", file=sys.stderr, flush=True)
+
+
+async def warm_up(url: str, people: list[BenchPerson], me: str, opts: Options) -> None:
+    """Each person's first login (provisions the account), then a short mixed run."""
+    first = await measure(url, me_requests(people, "warm", me), clients=8, duration_s=120, max_requests=len(people))
+    if first.errors:
+        log(f"warm-up errors: {first.error_samples}")
+    await measure(
+        url,
+        mixed_requests(people, "warm", me),
+        clients=opts.clients,
+        duration_s=opts.warmup_s,
+        max_requests=MAX_REQUESTS,
+    )
+
+
+def routes_of_one_me(st: Stack, gw: Gateway, people: list[BenchPerson], me: str) -> dict[str, dict[str, int]]:
+    """Which department calls one uncached `me` makes (the simulators count what reached them)."""
+    st.sims.reset_counters()
+    result = asyncio.run(
+        measure(gw.url, me_requests(people[:1], "probe", me), clients=1, duration_s=30, max_requests=1)
+    )
+    if result.errors:
+        raise RuntimeError(f"the `me` query fails: {result.error_samples}")
+    return st.sims.routes_hit()
+
+
+def run_scenario(
+    gw_url: str, log_reader: ServerLog | None, row: Row, factory_tag: str, factory: object, opts: Options
+) -> Row:
+    if log_reader:
+        log_reader.mark()
+    result: LoadResult = asyncio.run(
+        measure(gw_url, factory, clients=row.clients, duration_s=opts.duration_s, max_requests=MAX_REQUESTS)  # type: ignore[arg-type]
+    )
+    row.result = result
+    if log_reader:
+        row.server_ms = log_reader.latencies_ms(factory_tag)
+    log(
+        f"{row.side:>4} w{row.workers} {row.scenario:<16} {result.rps:8.1f} rps  p50 {result.p(50):7.1f} ms  errors {result.errors}"
+    )
+    if result.errors:
+        log(f"     first errors: {result.error_samples}")
+    return row
+
+
+def worker_rss(pids: list[int]) -> list[float]:
+    return [round(rss_mib(pid) or 0.0, 1) for pid in pids]
+
+
+def main(argv: list[str] | None = None) -> int:
+    opts = parse_options(argv)
+    if opts.peer:
+        log("installing the peer (npm ci from bench/peer/package-lock.json)")
+        peer_mod.install()
+    workdir = Path(tempfile.mkdtemp(prefix="citizen-bench-"))
+    report = Report(latency_ms=opts.latency_ms, clients=opts.clients, duration_s=opts.duration_s, soak_s=opts.soak_s)
+    try:
+        schema = current_schema()
+        me, sections = me_query(schema)
+        enterprise = enterprise_query(schema)
+        report.sections = sections
+        log(f"work directory {workdir}; starting simulators ({opts.latency_ms} ms each) and the identity provider")
+        with stack(workdir, opts.latency_ms) as st:
+            people = bench_people(st.idp, opts.clients)
+            legal_rep = [BenchPerson("", st.idp.mint_for("legal-rep"))]
+            supergraph = None
+            if opts.peer:
+                log("composing the peer's supergraph (Mesh Compose, OpenAPI)")
+                systems = [name for name in st.sims.urls if name != "catalogue"]
+                supergraph = peer_mod.compose(workdir, st.sims.urls, systems)
+            for workers in opts.workers:
+                run_workers(
+                    st,
+                    workdir,
+                    workers,
+                    people,
+                    legal_rep,
+                    me,
+                    enterprise.query,
+                    enterprise.note,
+                    supergraph,
+                    opts,
+                    report,
+                )
+        print_report(report)
+        (workdir / "results.json").write_text(json.dumps(asdict(report), default=str, indent=1), encoding="utf-8")
+        return 0
+    finally:
+        if opts.keep:
+            log(f"kept {workdir}")
+        else:
+            shutil.rmtree(workdir, ignore_errors=True)
+
+
+def run_workers(
+    st: Stack,
+    workdir: Path,
+    workers: int,
+    people: list[BenchPerson],
+    legal_rep: list[BenchPerson],
+    me: str,
+    enterprise: str | None,
+    enterprise_note: str,
+    supergraph: Path | None,
+    opts: Options,
+    report: Report,
+) -> None:
+    clients = opts.clients
+    # -- ours, uncached: me, search, ask, enterprise; memory; the soak on the last worker count --
+    log(f"our gateway, {workers} worker(s), sections uncached")
+    with gateway(st, workers=workers, fresh_seconds=0, label=f"uncached-w{workers}") as gw:
+        memory = Memory(workers=workers, start=worker_rss(gw.worker_pids()))
+        asyncio.run(warm_up(gw.url, people, me, opts))
+        if not report.routes:
+            report.routes = routes_of_one_me(st, gw, people, me)
+            report.floor = slowest_route(st.sims.urls, report.routes, people[0].id_number)
+        server_log = ServerLog(gw.log)
+        profile_run = None
+        raw = workdir / f"profile-w{workers}.txt"
+        if opts.profile and workers == opts.workers[0] and profiling.available():
+            profile_run = profiling.start(gw.worker_pids()[0], opts.duration_s, raw)
+        tag = f"me-u-w{workers}"
+        report.rows.append(
+            run_scenario(
+                gw.url,
+                server_log,
+                Row("me (uncached)", "ours", workers, clients),
+                tag,
+                me_requests(people, tag, me),
+                opts,
+            )
+        )
+        if profile_run is not None:
+            report.profile = profiling.finish(profile_run, raw)
+        tag = f"search-w{workers}"
+        report.rows.append(
+            run_scenario(
+                gw.url, server_log, Row("search", "ours", workers, clients), tag, search_requests(people, tag), opts
+            )
+        )
+        tag = f"ask-w{workers}"
+        report.rows.append(
+            run_scenario(gw.url, server_log, Row("ask", "ours", workers, clients), tag, ask_requests(people, tag), opts)
+        )
+        if enterprise is None:
+            report.rows.append(Row("enterprise", "ours", workers, clients, note=f"skipped: {enterprise_note}"))
+        else:
+            tag = f"ent-w{workers}"
+            report.rows.append(
+                run_scenario(
+                    gw.url,
+                    server_log,
+                    Row("enterprise", "ours", workers, clients),
+                    tag,
+                    me_requests(legal_rep, tag, enterprise),
+                    opts,
+                )
+            )
+        memory.after_run = worker_rss(gw.worker_pids())
+        if workers == opts.workers[-1] and opts.soak_s > 0:
+            log(f"soak: {opts.soak_s:.0f} s of mixed load (me, search, ask)")
+            soak = asyncio.run(
+                measure(
+                    gw.url,
+                    mixed_requests(people, "soak", me),
+                    clients=clients,
+                    duration_s=opts.soak_s,
+                    max_requests=50_000_000,
+                )
+            )
+            memory.after_soak = worker_rss(gw.worker_pids())
+            memory.soak_requests = soak.requests
+            memory.soak_errors = soak.errors
+        report.memory.append(memory)
+
+    # -- ours, cached --
+    log(f"our gateway, {workers} worker(s), sections cached")
+    with gateway(st, workers=workers, fresh_seconds=3600, label=f"cached-w{workers}") as gw:
+        asyncio.run(warm_up(gw.url, people, me, opts))
+        tag = f"me-c-w{workers}"
+        report.rows.append(
+            run_scenario(
+                gw.url,
+                ServerLog(gw.log),
+                Row("me (cached)", "ours", workers, clients),
+                tag,
+                me_requests(people, tag, me),
+                opts,
+            )
+        )
+
+    # -- the peer --
+    if supergraph is None:
+        return
+    log(f"peer: hive-gateway --fork {workers}")
+    with peer_mod.peer_gateway(workdir, supergraph, workers=workers) as pg:
+        equivalent = peer_mod.equivalent_query(pg.schema, workdir, report.routes)
+        report.peer_fields, report.peer_left_out = equivalent.fields, equivalent.left_out
+
+        def peer_factory(n: int) -> tuple[dict[str, object], dict[str, str]]:
+            person = people[n % len(people)]
+            body = {"query": equivalent.query, "variables": equivalent.variables_for(person.id_number)}
+            return body, {"Content-Type": "application/json"}
+
+        asyncio.run(measure(pg.url, peer_factory, clients=clients, duration_s=opts.warmup_s, max_requests=MAX_REQUESTS))
+        row = run_scenario(pg.url, None, Row("me (equivalent)", "peer", workers, clients), "peer", peer_factory, opts)
+        row.note = f"{len(equivalent.fields)} REST reads in one query"
+        report.rows.append(row)
+        report.peer_rss.append(worker_rss(pg.worker_pids()))
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,107 @@
+"""Resolvers of the federated sections of the personal space."""
+
+from __future__ import annotations
+
+from personal_space import owned
+from personal_space.sections import china_today
+from resolvers.context import ClientMode, Info
+from resolvers.federation import federated
+from resolvers.permissions import require_person
+from schema.types.common import Connection
+from schema.types.sections import Appointment, Bill, Case, Rating, Records, WorkOrder
+
+
+async def is_elder(info: Info) -> bool:
+    """Elder presentation: asked for by the client, or the person's saved preference."""
+    context = info.context
+    if context.client_mode is ClientMode.ELDER:
+        return True
+    if context.elder_preference is None:
+        _, person = require_person(info)
+        async with context.db() as session:
+            context.elder_preference = (await owned.preferences(session, person.account_id)).client_mode == "elder"
+    return context.elder_preference
+
+
+ELDER_PAGE = 5
+
+
+async def page_size(info: Info, first: int | None) -> int:
+    """Elder clients get short lists unless they ask for more."""
+    if first is not None:
+        return first
+    return ELDER_PAGE if await is_elder(info) else 20
+
+
+async def cases(info: Info, first: int | None = None, after: str | None = None) -> Connection[Case] | None:
+    caller, person = require_person(info)
+    section = await federated("cases", info.context.services.sections.cases(caller, person, info.context.audit))
+    elder, today = await is_elder(info), china_today()
+    return Connection.paginate(
+        [Case.of(v, section.source, elder=elder, today=today) for v in section.items],
+        await page_size(info, first),
+        after,
+    )
+
+
+async def awaiting_rating(info: Info, first: int | None = None, after: str | None = None) -> Connection[Case] | None:
+    caller, person = require_person(info)
+    section = await federated(
+        "awaitingRating", info.context.services.sections.awaiting_rating(caller, person, info.context.audit)
+    )
+    elder, today = await is_elder(info), china_today()
+    return Connection.paginate(
+        [Case.of(v, section.source, elder=elder, today=today) for v in section.items],
+        await page_size(info, first),
+        after,
+    )
+
+
+async def work_orders(info: Info, first: int | None = None, after: str | None = None) -> Connection[WorkOrder] | None:
+    caller, person = require_person(info)
+    section = await federated(
+        "workOrders", info.context.services.sections.work_orders(caller, person, info.context.audit)
+    )
+    elder, today = await is_elder(info), china_today()
+    return Connection.paginate(
+        [WorkOrder.of(o, section.source, elder=elder, today=today) for o in section.items],
+        await page_size(info, first),
+        after,
+    )
+
+
+async def ratings(info: Info, first: int | None = None, after: str | None = None) -> Connection[Rating] | None:
+    caller, person = require_person(info)
+    section = await federated("ratings", info.context.services.sections.ratings(caller, person, info.context.audit))
+    return Connection.paginate(
+        [Rating.of(r, section.source) for r in section.items], await page_size(info, first), after
+    )
+
+
+async def appointments(
+    info: Info, first: int | None = None, after: str | None = None
+) -> Connection[Appointment] | None:
+    caller, person = require_person(info)
+    section = await federated(
+        "appointments", info.context.services.sections.appointments(caller, person, info.context.audit)
+    )
+    elder, today = await is_elder(info), china_today()
+    return Connection.paginate(
+        [Appointment.of(a, section.source, elder=elder, today=today) for a in section.items],
+        await page_size(info, first),
+        after,
+    )
+
+
+async def bills(info: Info, first: int | None = None, after: str | None = None) -> Connection[Bill] | None:
+    caller, person = require_person(info)
+    section = await federated("bills", info.context.services.sections.bills(caller, person, info.context.audit))
+    return Connection.paginate([Bill.of(b, section.source) for b in section.items], await page_size(info, first), after)
+
+
+async def records(info: Info) -> Records | None:
+    caller, person = require_person(info)
+    view = await federated("records", info.context.services.sections.records(caller, person, info.context.audit))
+    return Records.of(
+        view, info.context.services.space.provenance(info.context.services.space.connectors.records.base.config)
+    )
