@@ -80,7 +80,8 @@ def compose(workdir: Path, urls: dict[str, str], systems: list[str]) -> Path:
         # Every FastAPI document has its own ValidationError & co.: prefix types and root fields per system.
         subgraphs.append(
             f"    {{ sourceHandler: loadOpenAPISubgraph({json.dumps(name)}, {json.dumps(options)}),\n"
-            f"      transforms: [createPrefixTransform({{ value: {json.dumps(name + '_')}, includeRootOperations: true }})] }}"
+            f"      transforms: [createPrefixTransform({{ value: {json.dumps(name + '_')}, "
+            "includeRootOperations: true })] }"
         )
     config = (
         "import { defineConfig, createPrefixTransform } from '@graphql-mesh/compose-cli';\n"

@@ -148,7 +148,8 @@ def enterprise_query(schema: GraphQLSchema) -> EnterpriseOperation:
 def search_query(text: str) -> dict[str, object]:
     return {
         "query": "query Search($q: String!) { search(query: $q, first: 10) "
-        "{ totalCount edges { node { kind score highlight serviceItem { code name department } faq { id question } } } } }",
+        "{ totalCount edges { node { kind score highlight "
+        "serviceItem { code name department } faq { id question } } } } }",
         "variables": {"q": text},
     }
 

@@ -203,7 +203,8 @@ def print_report(report: Report) -> None:
     if report.floor:
         slowest = report.floor[0]
         console.print(
-            f"floor: slowest department read p50 {slowest.p50_ms:.1f} ms ({slowest.system} {slowest.route}, called directly)"
+            f"floor: slowest department read p50 {slowest.p50_ms:.1f} ms "
+            f"({slowest.system} {slowest.route}, called directly)"
         )
     console.print(scenario_table(report))
     console.print(targets_table(report))

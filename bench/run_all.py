@@ -21,6 +21,7 @@ import tempfile
 import time
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
+from typing import Any
 
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
@@ -132,7 +133,8 @@ def run_scenario(
     if log_reader:
         row.server_ms = log_reader.latencies_ms(factory_tag)
     log(
-        f"{row.side:>4} w{row.workers} {row.scenario:<16} {result.rps:8.1f} rps  p50 {result.p(50):7.1f} ms  errors {result.errors}"
+        f"{row.side:>4} w{row.workers} {row.scenario:<16} {result.rps:8.1f} rps  "
+        f"p50 {result.p(50):7.1f} ms  errors {result.errors}"
     )
     if result.errors:
         log(f"     first errors: {result.error_samples}")
@@ -293,7 +295,7 @@ def run_workers(
         equivalent = peer_mod.equivalent_query(pg.schema, workdir, report.routes)
         report.peer_fields, report.peer_left_out = equivalent.fields, equivalent.left_out
 
-        def peer_factory(n: int) -> tuple[dict[str, object], dict[str, str]]:
+        def peer_factory(n: int) -> tuple[dict[str, Any], dict[str, str]]:
             person = people[n % len(people)]
             body = {"query": equivalent.query, "variables": equivalent.variables_for(person.id_number)}
             return body, {"Content-Type": "application/json"}

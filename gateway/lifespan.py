@@ -24,9 +24,12 @@ from kit.crypto import FieldCipher
 from kit.events import build_bus
 from kit.masking import policy
 from kit.ratelimit import build_rate_limiter
+from personal_space.agent import AgentService
 from personal_space.deliveries import (
+    AGENT_AND_PREFILL_NOTICES,
     DELIVERY_NOTICES,
     ENTERPRISE_DELIVERY_NOTICES,
+    agent_and_prefill_deliverers,
     deliverers,
     enterprise_deliverers,
 )
@@ -36,6 +39,8 @@ from personal_space.identity import IdentityService
 from personal_space.licence_show import LicenceShowService
 from personal_space.links import SubjectLinker
 from personal_space.outbox import OutboxWorker
+from personal_space.personal_deliveries import PersonalDeliveries
+from personal_space.prefill import PrefillService, load_forms
 from personal_space.section_cache import SectionCache
 from personal_space.sections import SpaceSections
 from personal_space.service import PersonalSpaceService
@@ -99,9 +104,13 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     staff_authorisations = StaffAuthorisations(enterprise, identity, sessionmaker)
     outbox = OutboxWorker(
         sessionmaker,
-        {**deliverers(connectors, space), **enterprise_deliverers(staff_authorisations)},
+        {
+            **deliverers(PersonalDeliveries(sessionmaker, identity, space)),
+            **enterprise_deliverers(staff_authorisations),
+            **agent_and_prefill_deliverers(connectors, cipher),
+        },
         bus,
-        {**DELIVERY_NOTICES, **ENTERPRISE_DELIVERY_NOTICES},
+        {**DELIVERY_NOTICES, **ENTERPRISE_DELIVERY_NOTICES, **AGENT_AND_PREFILL_NOTICES},
         lease_seconds=settings.outbox_lease_seconds,
         poll_seconds=settings.outbox_poll_seconds,
     )
@@ -126,6 +135,14 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         sections=SpaceSections(space),
         enterprise=enterprise,
         staff_authorisations=staff_authorisations,
+        agent=AgentService(space, identity, bus, tokenize=search.service.analyzer.tokens),
+        prefill=PrefillService(
+            space,
+            identity,
+            load_forms(),
+            # Looked up at call time: a reindex replaces the catalogue object.
+            catalogue_item=lambda code: search.service.catalogue.items.get(code),
+        ),
     )
     app.state.citizen = AppState(
         settings=settings,

@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from pydantic import ValidationError
 from sqlalchemy import and_, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
@@ -165,6 +166,17 @@ class OutboxWorker:
                 result = await deliver(message.payload, message.idempotency_key)
             except (DepartmentRejected, NotFound) as exc:
                 await self._finish(session, message, submission, status="REJECTED", error=exc.reason)
+                return
+            except ValidationError as exc:
+                # The write can never be valid for the department; retrying would only repeat it.
+                log.error("outbox payload rejected by the department model", extra={"operation": message.operation})
+                await self._finish(
+                    session,
+                    message,
+                    submission,
+                    status="REJECTED",
+                    error=f"提交内容不符合部门要求（{exc.error_count()}项）",
+                )
                 return
             except DepartmentError as exc:
                 await self._retry_later(session, message, exc.reason)

@@ -14,6 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from strawberry.fastapi import BaseContext
 
 from kit.events import EventBus
+from personal_space.agent import AgentService
 from personal_space.audit import AuditTrail
 from personal_space.caller import Caller
 from personal_space.enterprise import EnterpriseService
@@ -21,6 +22,7 @@ from personal_space.enterprise_grants import StaffAuthorisations
 from personal_space.identity import IdentityService, PersonRecord
 from personal_space.licence_show import LicenceShowService
 from personal_space.outbox import OutboxWorker
+from personal_space.prefill import PrefillService
 from personal_space.sections import SpaceSections
 from personal_space.service import PersonalSpaceService
 from search.service import SearchService
@@ -46,6 +48,9 @@ class Services:
     # The enterprise space and staff authorisations; None only where a caller builds Services without them.
     enterprise: EnterpriseService | None = None
     staff_authorisations: StaffAuthorisations | None = None
+    # The 12345 agent workspace and form prefill; None only where a caller builds Services without them.
+    agent: AgentService | None = None
+    prefill: PrefillService | None = None
 
 
 class Context(BaseContext):
@@ -69,6 +74,7 @@ class Context(BaseContext):
         self.person = person
         self.auth_error = auth_error
         self.audit = AuditTrail(caller=caller, request_id=request_id)
+        self.after_commit: list[Callable[[], None]] = []
         self.elder_preference: bool | None = None  # looked up once, when a section needs it
         # Set by the gateway: verifies a bearer token and fills caller and person.
         self.authenticator: Callable[[Context, str | None], Awaitable[None]] | None = None
@@ -97,6 +103,8 @@ class Context(BaseContext):
                     await session.rollback()
                 await self.audit.flush(session)
                 await session.commit()
+                for hook in self.after_commit:
+                    hook()
             except BaseException:
                 await session.rollback()
                 raise

@@ -27,11 +27,13 @@ from resolvers import audit, updates
 from resolvers.context import Info
 from resolvers.node import node as resolve_node
 from resolvers.permissions import require_caller
+from schema.agent import AgentMutation, AgentQuery
 from schema.enterprise import EnterpriseMutation, EnterpriseQuery
 from schema.errors import is_unexpected
 from schema.extensions import UnitOfWork
 from schema.limits import cost_limit_rule, directive_limit_rule, root_field_limit_rule
 from schema.mutations import SpaceMutation
+from schema.prefill import PrefillMutation, PrefillQuery
 from schema.search import SearchMutation, SearchQuery
 from schema.space import PersonalSpace
 from schema.types.audit import AuditChainReport, AuditLogEntry
@@ -71,8 +73,8 @@ class OperatorQuery:
 
 
 # Each domain contributes its root fields; append yours here.
-QUERY_TYPES: tuple[type, ...] = (SpaceQuery, OperatorQuery, SearchQuery, EnterpriseQuery)
-MUTATION_TYPES: tuple[type, ...] = (SpaceMutation, SearchMutation, EnterpriseMutation)
+QUERY_TYPES: tuple[type, ...] = (SpaceQuery, OperatorQuery, SearchQuery, EnterpriseQuery, AgentQuery, PrefillQuery)
+MUTATION_TYPES: tuple[type, ...] = (SpaceMutation, SearchMutation, EnterpriseMutation, AgentMutation, PrefillMutation)
 
 Query = merge_types("Query", QUERY_TYPES)
 Mutation = merge_types("Mutation", MUTATION_TYPES)

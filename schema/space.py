@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import strawberry
 
-from resolvers import owned, sections
+from resolvers import owned, sections, submissions
 from resolvers import space as resolve
 from schema.types.common import Connection
 from schema.types.owned import DataAccess, Favourite, Notification, Preferences
 from schema.types.sections import Appointment, Bill, Case, Rating, Records, WorkOrder
 from schema.types.space import Licence, Profile
+from schema.types.submissions import Submission
 
 
 @strawberry.type(description="个人服务空间")
@@ -33,6 +34,9 @@ class PersonalSpace:
     )
     bills: Connection[Bill] | None = strawberry.field(resolver=sections.bills, description="水电气账单")
     records: Records | None = strawberry.field(resolver=sections.records, description="社保、公积金、医保")
+    submissions: Connection[Submission] = strawberry.field(
+        resolver=submissions.my_submissions, description="我提交给部门的事项及送达状态"
+    )
     preferences: Preferences = strawberry.field(resolver=owned.preferences)
     favourites: Connection[Favourite] = strawberry.field(resolver=owned.favourites)
     notifications: Connection[Notification] = strawberry.field(resolver=owned.notifications)

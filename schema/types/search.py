@@ -34,7 +34,7 @@ class SearchHitKind(Enum):
 
 
 @strawberry.enum(description="服务对象")
-class Audience(Enum):
+class ServiceAudience(Enum):
     NATURAL_PERSON = "自然人"
     LEGAL_PERSON = "法人"
 
@@ -91,7 +91,7 @@ class ServiceItem:
     code: str = strawberry.field(description="事项编码")
     name: str
     department: str
-    audience: Audience
+    audience: ServiceAudience
     kind: str = strawberry.field(description="事项类型：行政许可、公共服务……")
     theme: str
     fully_online: bool = strawberry.field(description="是否全程网办")
@@ -107,7 +107,7 @@ class ServiceItem:
             code=item.code,
             name=item.name,
             department=item.department,
-            audience=Audience(item.audience),
+            audience=ServiceAudience(item.audience),
             kind=item.kind,
             theme=item.theme,
             fully_online=item.fully_online,
@@ -123,7 +123,7 @@ class ServiceItem:
 class Bundle:
     code: str
     name: str
-    audience: Audience
+    audience: ServiceAudience
     items: list[ServiceItem]
     version: int
     updated_at: datetime
@@ -134,7 +134,7 @@ class Bundle:
         return cls(
             code=bundle.code,
             name=bundle.name,
-            audience=Audience(bundle.audience),
+            audience=ServiceAudience(bundle.audience),
             items=[ServiceItem.of(i) for i in items],
             version=bundle.version,
             updated_at=bundle.updated_at,
@@ -187,7 +187,7 @@ class SearchHitConnection:
 @strawberry.input(description="搜索筛选条件")
 class SearchFilter:
     kinds: list[SearchHitKind] | None = None
-    audience: Audience | None = None
+    audience: ServiceAudience | None = None
     departments: list[str] | None = strawberry.field(default=None, description="实施部门，如 省公安厅")
     themes: list[str] | None = strawberry.field(default=None, description="主题，如 社会保障")
     region: str | None = strawberry.field(default=None, description="州（市），如 昆明市；不填为全省")

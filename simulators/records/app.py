@@ -20,6 +20,7 @@ from simulators.common.reads import (
     install_error_handlers,
     month_range,
     page_of,
+    shift_month,
 )
 from simulators.records.ledgers import (
     SCHEMES,
@@ -88,8 +89,10 @@ def create_app(auth: SimulatorAuth) -> FastAPI:
     async def summary(holder_id: HolderId) -> dict[str, Any]:
         insured = insured_of(holder_id)
         rows = contributions(insured)
-        latest_codes = sorted({str(r["insurance_code"]) for r in rows if r["month"] == LATEST_MONTH})
-        paying = bool(latest_codes)
+        paying = any(r["month"] == LATEST_MONTH for r in rows)
+        # Residents pay once a year, so the schemes are those paid in the last twelve months.
+        year_ago = shift_month(LATEST_MONTH, -11)
+        latest_codes = sorted({str(r["insurance_code"]) for r in rows if str(r["month"]) >= year_ago})
         if insured.category == RETIRED:
             status = "已退休"
         elif paying:
