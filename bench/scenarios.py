@@ -26,10 +26,9 @@ def bench_people(idp: DevIdentityProvider, count: int) -> list[BenchPerson]:
 
     Their first request provisions their account from the real-name claims, like a first login.
     """
-    people = [p for p in population().people if p.username is None][: max(0, count - 1)]
-    chosen = [population().demo_people["citizen"], *people]
-    result = []
-    for person in chosen:
+    demo = population().demo_people["citizen"]
+    result = [BenchPerson(demo.id_number, idp.mint_for("citizen"))]
+    for person in [p for p in population().people if p.username is None][: max(0, count - 1)]:
         subject = "bench-" + hashlib.sha256(person.id_number.encode()).hexdigest()[:20]
         token = idp.mint(
             {
@@ -38,7 +37,7 @@ def bench_people(idp: DevIdentityProvider, count: int) -> list[BenchPerson]:
                 "name": person.name,
                 "id_number": person.id_number,
                 "phone_number": person.phone,
-                "preferred_username": person.username or subject,
+                "preferred_username": subject,
                 "acr": "real-name-l2",
             }
         )

@@ -140,8 +140,13 @@ def demo() -> None:
     migrate_database(settings)
     asyncio.run(seed_database(settings))
     provider = dev_provider(settings)
+    # Simulated departments call the gateway back (signed) when a case or work order moves on.
+    simulator_env = {
+        **os.environ,
+        "SIMULATOR_WEBHOOK_URL": f"http://{settings.host}:{settings.port}/webhooks/departments",
+    }
     simulators = subprocess.Popen(
-        [sys.executable, "-m", "simulators"], stdout=subprocess.PIPE, text=True, cwd=REPO_ROOT
+        [sys.executable, "-m", "simulators"], stdout=subprocess.PIPE, text=True, cwd=REPO_ROOT, env=simulator_env
     )
     assert simulators.stdout is not None
     line = simulators.stdout.readline()

@@ -114,6 +114,21 @@ class ConsentView:
 
 
 @dataclass(frozen=True, slots=True)
+class ConsentTarget:
+    ticket_id: str
+    ticket_title: str
+    account_id: str
+
+
+@dataclass(frozen=True, slots=True)
+class SealedParty:
+    """The caller's identity for a write in their name, encrypted for the outbox row."""
+
+    party_enc: str
+    phone_enc: str | None
+
+
+@dataclass(frozen=True, slots=True)
 class TicketView:
     ticket_id: str
     kind: str
@@ -249,39 +264,41 @@ class AgentService:
 
     # -- consent: the agent asks ----------------------------------------------------------------
 
-    async def request_consent(
-        self,
-        session: AsyncSession,
-        agent: Caller,
-        request_id: str,
-        *,
-        ticket_id: str,
-        sections: Sequence[str],
-        method: str,
-        grant_minutes: int,
-    ) -> ConsentView:
+    async def consent_target(
+        self, session: AsyncSession, agent: Caller, request_id: str, ticket_id: str
+    ) -> ConsentTarget:
+        """Whom a consent request goes to: the caller of an open ticket, known to us by an account.
+        Read before the write's transaction begins, because it calls the hotline."""
         require_agent(agent)
         ticket_id = check_ticket_id(ticket_id)
-        chosen = sorted(set(sections), key=SECTIONS.index)
-        if not chosen:
-            raise InvalidInput("sections", "至少选择一项需要查看的内容")
-        if method not in METHODS:
-            raise InvalidInput("method", "method must be app or code")
-        if not MIN_GRANT_MINUTES <= grant_minutes <= MAX_GRANT_MINUTES:
-            raise InvalidInput("grantMinutes", f"授权时长应在{MIN_GRANT_MINUTES}到{MAX_GRANT_MINUTES}分钟之间")
         order = await self._open_ticket(agent, request_id, ticket_id)
         account = await self._account_of(session, order.caller.id_number)
         if account is None:
             raise NotAllowed("来电人尚未实名注册一部手机办事通，无法在线授权")
+        return ConsentTarget(ticket_id=ticket_id, ticket_title=order.title[:100], account_id=account.id)
+
+    async def request_consent(
+        self,
+        session: AsyncSession,
+        agent: Caller,
+        target: ConsentTarget,
+        *,
+        sections: Sequence[str],
+        method: str,
+        grant_minutes: int,
+    ) -> ConsentView:
+        check_consent_request(agent, sections, method, grant_minutes)
+        ticket_id = target.ticket_id
+        chosen = sorted(set(sections), key=SECTIONS.index)
         code = f"{secrets.randbelow(10**6):06d}" if method == "code" else None
         now = utcnow()
         consent = AgentConsent(
             id=secrets.token_hex(16),
-            account_id=account.id,
+            account_id=target.account_id,
             agent_subject=agent.subject,
             agent_label=agent_label(agent),
             ticket_id=ticket_id,
-            ticket_title=order.title[:100],
+            ticket_title=target.ticket_title,
             sections=chosen,
             method=method,
             status="pending",
@@ -538,17 +555,9 @@ class AgentService:
 
     # -- filing a work order for the caller -----------------------------------------------------
 
-    async def file_work_order(
-        self,
-        session: AsyncSession,
-        agent: Caller,
-        access: TicketAccess,
-        audit: AuditTrail,
-        request: WorkOrderRequest,
-        idempotency_key: str,
-    ) -> Submission:
-        """Filed in the caller's name through the outbox: acknowledged PENDING, delivered by the
-        worker. The caller's identity travels encrypted in the outbox row."""
+    async def caller_party(self, session: AsyncSession, access: TicketAccess, audit: AuditTrail) -> SealedParty:
+        """The caller's identity for filing in their name: only with consent to 12345工单. Read
+        before the write's transaction begins."""
         if "workOrders" not in access.sections:
             raise NotAllowed("需来电人授权「12345工单」后才能代为登记诉求")
         account = await session.get(Account, access.account_id)
@@ -557,10 +566,26 @@ class AgentService:
         audit.read(access.account_id, "workOrders")
         person = self.identity.person(account)
         party = {"id_type": "111", "id_number": person.id_number, "name": person.name}
+        return SealedParty(
+            party_enc=self.cipher.encrypt(orjson.dumps(party).decode(), context=PARTY_CONTEXT),
+            phone_enc=self.cipher.encrypt(person.phone, context=PHONE_CONTEXT) if person.phone else None,
+        )
+
+    async def file_work_order(
+        self,
+        session: AsyncSession,
+        agent: Caller,
+        access: TicketAccess,
+        party: SealedParty,
+        request: WorkOrderRequest,
+        idempotency_key: str,
+    ) -> Submission:
+        """Filed in the caller's name through the outbox: acknowledged PENDING, delivered by the
+        worker. The caller's identity travels encrypted in the outbox row."""
         payload: dict[str, Any] = {
             "order": {**request.model_dump(mode="json", exclude_none=True), "channel": "12345热线电话"},
-            "party_enc": self.cipher.encrypt(orjson.dumps(party).decode(), context=PARTY_CONTEXT),
-            "phone_enc": self.cipher.encrypt(person.phone, context=PHONE_CONTEXT) if person.phone else None,
+            "party_enc": party.party_enc,
+            "phone_enc": party.phone_enc,
             "ticket_id": access.ticket.ticket_id,
             "filed_by": agent_label(agent),
         }
@@ -694,6 +719,18 @@ class AgentService:
 def require_agent(caller: Caller) -> None:
     if caller.role != AGENT_ROLE:
         raise NotAllowed("仅12345坐席可以使用坐席工作台")
+
+
+def check_consent_request(agent: Caller, sections: Sequence[str], method: str, grant_minutes: int) -> None:
+    require_agent(agent)
+    if not sections:
+        raise InvalidInput("sections", "至少选择一项需要查看的内容")
+    if not set(sections) <= set(SECTIONS):
+        raise InvalidInput("sections", f"sections must be among {', '.join(SECTIONS)}")
+    if method not in METHODS:
+        raise InvalidInput("method", "method must be app or code")
+    if not MIN_GRANT_MINUTES <= grant_minutes <= MAX_GRANT_MINUTES:
+        raise InvalidInput("grantMinutes", f"授权时长应在{MIN_GRANT_MINUTES}到{MAX_GRANT_MINUTES}分钟之间")
 
 
 def check_ticket_id(ticket_id: str) -> str:

@@ -8,7 +8,13 @@ import strawberry
 from graphql import GraphQLError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from personal_space.agent import AgentService, ConsentCodeRejected, TicketAccess, parse_work_order_request
+from personal_space.agent import (
+    AgentService,
+    ConsentCodeRejected,
+    TicketAccess,
+    check_consent_request,
+    parse_work_order_request,
+)
 from personal_space.errors import DomainError
 from personal_space.errors import NotAllowed as NotAllowedError
 from personal_space.writes import Result
@@ -244,22 +250,21 @@ async def request_agent_consent(
 ) -> RequestAgentConsentResult:
     caller = require_caller(info)
     service = _service(info)
-    payload = {
-        "ticketId": ticket_id,
-        "sections": sorted(s.value for s in sections),
-        "method": method.value,
-        "grantMinutes": grant_minutes,
-    }
+    chosen = [s.value for s in sections]
+    payload = {"ticketId": ticket_id, "sections": sorted(chosen), "method": method.value, "grantMinutes": grant_minutes}
+    try:
+        check_consent_request(caller, chosen, method.value, grant_minutes)
+        # The hotline is asked before the write's transaction begins: no lock is held meanwhile.
+        async with info.context.db() as session:
+            target = await federated(
+                "ticket", service.consent_target(session, caller, info.context.request_id, ticket_id)
+            )
+    except DomainError as exc:
+        return as_error(exc)  # type: ignore[return-value]
 
     async def perform(session: AsyncSession, _account_id: str) -> Result:
         view = await service.request_consent(
-            session,
-            caller,
-            info.context.request_id,
-            ticket_id=ticket_id,
-            sections=[s.value for s in sections],
-            method=method.value,
-            grant_minutes=grant_minutes,
+            session, caller, target, sections=chosen, method=method.value, grant_minutes=grant_minutes
         )
         return {"requestId": view.id}
 
@@ -298,14 +303,15 @@ async def create_work_order_for_caller(
     }
     try:
         request = parse_work_order_request(data)
+        # Both checks and the caller's identity are read before the write's transaction begins.
+        async with info.context.db() as session:
+            access = await federated("ticket", service.open_ticket(session, caller, info.context.audit, ticket_id))
+            party = await service.caller_party(session, access, info.context.audit)
     except DomainError as exc:
         return as_error(exc)  # type: ignore[return-value]
 
     async def perform(session: AsyncSession, _account_id: str) -> Result:
-        access = await federated("ticket", service.open_ticket(session, caller, info.context.audit, ticket_id))
-        submission = await service.file_work_order(
-            session, caller, access, info.context.audit, request, idempotency_key
-        )
+        submission = await service.file_work_order(session, caller, access, party, request, idempotency_key)
         return {"submissionId": submission.id, "status": submission.status, "ticketId": access.ticket.ticket_id}
 
     result = await run_write(

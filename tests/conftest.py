@@ -16,6 +16,7 @@ from gateway.settings import REPO_ROOT, Settings
 from tests.support.gateway import GatewayClient
 from tests.support.real_services import require_real_services, reset_postgres, reset_redis
 from tests.support.servers import ThreadedServer, free_port, simulators_process
+from tests.support.webhook_relay import relay_app
 
 # Short deadlines keep fault tests quick; the values are what production tunes per system.
 TEST_SYSTEM_LIMITS = {
@@ -39,8 +40,17 @@ def write_systems_file(path: Path, urls: dict[str, str]) -> Path:
 
 
 @pytest.fixture(scope="session")
-def simulator_urls() -> Iterator[dict[str, str]]:
-    with simulators_process() as urls:
+def webhook_targets() -> list[str]:
+    """Gateways that want the simulators' webhooks; each gateway fixture registers itself."""
+    return []
+
+
+@pytest.fixture(scope="session")
+def simulator_urls(webhook_targets: list[str]) -> Iterator[dict[str, str]]:
+    with (
+        ThreadedServer(relay_app(webhook_targets)) as relay,
+        simulators_process(env={"SIMULATOR_WEBHOOK_URL": f"{relay.url}/webhooks/departments"}) as urls,
+    ):
         yield urls
 
 
@@ -97,11 +107,16 @@ def gateway_settings(
 
 @pytest.fixture(scope="session")
 def gateway(
-    gateway_settings: Settings, identity_provider: DevIdentityProvider, simulator_urls: dict[str, str]
+    gateway_settings: Settings,
+    identity_provider: DevIdentityProvider,
+    simulator_urls: dict[str, str],
+    webhook_targets: list[str],
 ) -> Iterator[GatewayClient]:
     with ThreadedServer(create_app(gateway_settings)) as server:
         client = GatewayClient(url=server.url, idp=identity_provider, simulators=simulator_urls)
+        webhook_targets.append(server.url)
         yield client
+        webhook_targets.remove(server.url)
         client.http.close()
 
 

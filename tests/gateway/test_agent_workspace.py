@@ -196,7 +196,8 @@ def test_without_consent_or_without_an_open_ticket_nothing_leaks(gateway: Gatewa
     body = open_ticket(gateway, ticket)
     assert workspace_ticket(body)["__typename"] == "NotAllowed"
     text = json.dumps(body, ensure_ascii=False)
-    assert person["name"] not in text and person["name"][0] + "*" not in text
+    assert person["name"] not in text
+    assert person["name"][0] + "*" not in text
     assert person["id_number"][-4:] not in text
     # Asked but not yet answered: still refused.
     consent = request_consent(gateway, ticket, ["PROFILE", "CASES"])
@@ -217,13 +218,15 @@ def test_app_consent_shows_the_consented_sections_only_strictly_masked(gateway: 
     # The caller sees the request in the app, with a notification, and approves it.
     pending = gateway.graphql(MY_REQUESTS, as_user="citizen")["data"]["myConsentRequests"]["edges"]
     mine = next(e["node"] for e in pending if e["node"]["id"] == consent["id"])
-    assert mine["status"] == "PENDING" and mine["ticketId"] == ticket
+    assert mine["status"] == "PENDING"
+    assert mine["ticketId"] == ticket
     assert mine["sectionLabels"] == ["基本信息", "电子证照（仅类型和状态）"]
     assert mine["agentLabel"].startswith("12345坐席")
     notes = gateway.graphql(NOTIFICATIONS, as_user="citizen")["data"]["me"]["notifications"]["edges"]
     assert any(ticket in e["node"]["body"] and e["node"]["kind"] == "agent_consent_request" for e in notes)
     approved = decide(gateway, "citizen", "approve", consent["id"])
-    assert approved["status"] == "APPROVED" and approved["expiresAt"]
+    assert approved["status"] == "APPROVED"
+    assert approved["expiresAt"]
     assert decide(gateway, "citizen", "approve", consent["id"])["status"] == "APPROVED"  # twice: unchanged
 
     body = open_ticket(gateway, ticket)
@@ -244,11 +247,15 @@ def test_app_consent_shows_the_consented_sections_only_strictly_masked(gateway: 
     assert {"机动车驾驶证", "居民身份证", "社会保障卡"} <= {lic["typeName"] for lic in licences}
     assert all(lic["statusName"] for lic in licences)
     # Sections the caller did not consent to are null, with the reason in errors[].
-    assert caller["cases"] is None and caller["workOrders"] is None and caller["bills"] is None
+    assert caller["cases"] is None
+    assert caller["workOrders"] is None
+    assert caller["bills"] is None
     refused = {e["path"][-1]: e["extensions"]["code"] for e in body["errors"]}
     assert refused == {"cases": "NOT_ALLOWED", "workOrders": "NOT_ALLOWED", "bills": "NOT_ALLOWED"}
     text = json.dumps(body, ensure_ascii=False)
-    assert person["id_number"] not in text and person["phone"] not in text and person["name"] not in text
+    assert person["id_number"] not in text
+    assert person["phone"] not in text
+    assert person["name"] not in text
     assert person["id_number"][2:-2] not in text
 
     # The caller sees who read what, for which ticket.
@@ -267,7 +274,8 @@ def test_every_consented_section_is_read_and_logged(gateway: GatewayClient) -> N
     orders = [e["node"] for e in caller["workOrders"]["edges"]]
     assert ticket in {o["orderId"] for o in orders}
     assert caller["bills"]["totalCount"] > 0
-    assert caller["profile"] is None and caller["licences"] is None
+    assert caller["profile"] is None
+    assert caller["licences"] is None
     entries = agent_entries(gateway, "elder", ticket)
     assert [sorted(e["sections"]) for e in entries] == [["bills", "cases", "workOrders"]]
 
@@ -333,7 +341,8 @@ def _code_for(gateway: GatewayClient, username: str, ticket: str) -> str:
 def test_one_time_code_read_back_by_the_caller(gateway: GatewayClient) -> None:
     ticket = new_ticket(gateway, "citizen2", "咨询水费缴纳")
     consent = request_consent(gateway, ticket, ["BILLS"], method="ONE_TIME_CODE")
-    assert consent["method"] == "ONE_TIME_CODE" and consent["codeAttemptsLeft"] == 5
+    assert consent["method"] == "ONE_TIME_CODE"
+    assert consent["codeAttemptsLeft"] == 5
     code = _code_for(gateway, "citizen2", ticket)
     wrong = f"{(int(code) + 1) % 10**6:06d}"
     rejected = gateway.graphql(CONFIRM, {"id": consent["id"], "code": wrong}, as_user="agent")["data"]
@@ -350,7 +359,8 @@ def test_one_time_code_read_back_by_the_caller(gateway: GatewayClient) -> None:
     confirmed = gateway.graphql(CONFIRM, {"id": consent["id"], "code": code}, as_user="agent")["data"]
     assert confirmed["confirmAgentConsentCode"]["status"] == "APPROVED"
     caller = workspace_ticket(open_ticket(gateway, ticket))["caller"]
-    assert caller["bills"]["totalCount"] > 0 and caller["profile"] is None
+    assert caller["bills"]["totalCount"] > 0
+    assert caller["profile"] is None
     notes = gateway.graphql(NOTIFICATIONS, as_user="citizen2")["data"]["me"]["notifications"]["edges"]
     assert any(e["node"]["kind"] == "agent_consent_granted" for e in notes)
 
@@ -381,7 +391,9 @@ def test_too_many_wrong_codes_end_the_request(gateway: GatewayClient) -> None:
 SUGGEST = """
 query($text: String!) {
   agentWorkspace { ... on AgentWorkspace {
-    suggestAnswers(text: $text, first: 3) { confident confidence handoffReason suggestions { faqId question answer itemCodes } }
+    suggestAnswers(text: $text, first: 3) {
+      confident confidence handoffReason suggestions { faqId question answer itemCodes }
+    }
   } }
 }
 """
@@ -451,11 +463,13 @@ def test_create_work_order_for_the_caller(gateway: GatewayClient) -> None:
     title = f"夜市噪音扰民{uuid.uuid4().hex[:6]}"
     k = key()
     filed = _file(gateway, ticket, title, "青年路夜市每晚喧哗到凌晨，严重影响周边居民休息。", k)
-    assert filed["__typename"] == "WorkOrderFiledForCaller" and filed["status"] == "PENDING"
+    assert filed["__typename"] == "WorkOrderFiledForCaller"
+    assert filed["status"] == "PENDING"
     assert _file(gateway, ticket, title, "青年路夜市每晚喧哗到凌晨，严重影响周边居民休息。", k) == filed
 
     delivered = _delivered(gateway, "citizen", filed["submissionId"])
-    assert delivered["status"] == "DELIVERED" and delivered["kind"] == "agent_work_order"
+    assert delivered["status"] == "DELIVERED"
+    assert delivered["kind"] == "agent_work_order"
     order = signed(
         "GET", gateway.simulators["workorders"], f"/api/v1/workorders/{delivered['remoteId']}", "workorders"
     ).json()
@@ -483,7 +497,8 @@ def test_similar_work_orders_find_duplicates_to_merge(gateway: GatewayClient) ->
     assert similar, body
     top_two = similar[:2]
     assert all("摊贩" in s["title"] for s in top_two), similar
-    assert any(s["sameCaller"] for s in top_two) and not all(s["sameCaller"] for s in top_two)
+    assert any(s["sameCaller"] for s in top_two)
+    assert not all(s["sameCaller"] for s in top_two)
     assert rep_ticket not in {s["orderId"] for s in similar}
     water_scores = [s["score"] for s in similar if "停水" in s["title"]]
     assert all(score < top_two[-1]["score"] for score in water_scores)

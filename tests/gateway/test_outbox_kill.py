@@ -42,13 +42,28 @@ def gateway_process(settings: Settings) -> Iterator[tuple[str, subprocess.Popen[
         "CITIZEN_RATE_LIMIT_PER_IP": "1000000",
         "CITIZEN_LOG_LEVEL": "WARNING",
     }
-    for name, value in (("CITIZEN_REDIS_URL", settings.redis_url),
-                        ("CITIZEN_ELASTICSEARCH_URL", settings.elasticsearch_url)):
+    for name, value in (
+        ("CITIZEN_REDIS_URL", settings.redis_url),
+        ("CITIZEN_ELASTICSEARCH_URL", settings.elasticsearch_url),
+    ):
         if value:
             env[name] = value
     process = subprocess.Popen(
-        [sys.executable, "-m", "uvicorn", "gateway.app:create_app", "--factory", "--port", str(port),
-         "--log-level", "warning"], cwd=REPO, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        [
+            sys.executable,
+            "-m",
+            "uvicorn",
+            "gateway.app:create_app",
+            "--factory",
+            "--port",
+            str(port),
+            "--log-level",
+            "warning",
+        ],
+        cwd=REPO,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
     )
     url = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + 60
@@ -68,16 +83,24 @@ def gateway_process(settings: Settings) -> Iterator[tuple[str, subprocess.Popen[
 
 def _submit(url: str, token: str, key: str, title: str) -> str | None:
     try:
-        response = httpx.post(f"{url}/graphql", json={"query": SUBMIT, "variables": {"key": key, "title": title}},
-                              headers={"Authorization": f"Bearer {token}"}, timeout=10)
+        response = httpx.post(
+            f"{url}/graphql",
+            json={"query": SUBMIT, "variables": {"key": key, "title": title}},
+            headers={"Authorization": f"Bearer {token}"},
+            timeout=10,
+        )
         return str(response.json()["data"]["submitWorkOrder"]["submission"]["id"])
     except (httpx.HTTPError, KeyError, TypeError, ValueError):
         return None  # the gateway died under this request: the client will resubmit
 
 
 def _titles_at_department(gateway_settings: Settings, idp: DevIdentityProvider, url: str) -> list[str]:
-    response = httpx.post(f"{url}/graphql", json={"query": "{ me { workOrders(first: 100) { edges { node { title } } } } }"},
-                          headers={"Authorization": f"Bearer {idp.mint_for('operator')}"}, timeout=30)
+    response = httpx.post(
+        f"{url}/graphql",
+        json={"query": "{ me { workOrders(first: 100) { edges { node { title } } } } }"},
+        headers={"Authorization": f"Bearer {idp.mint_for('operator')}"},
+        timeout=30,
+    )
     return [e["node"]["title"] for e in response.json()["data"]["me"]["workOrders"]["edges"]]
 
 

@@ -142,3 +142,46 @@ def test_subscription_receives_the_delivery(gateway: GatewayClient) -> None:
         assert update["objectId"] == submission_id
     finally:
         subscription.close()
+
+
+def test_a_case_moving_on_at_the_department_reaches_the_subscriber(gateway: GatewayClient) -> None:
+    cases = gateway.graphql("{ me { cases(first: 50) { edges { node { caseId status } } } } }", as_user="citizen")
+    running = next(e["node"] for e in cases["data"]["me"]["cases"]["edges"] if e["node"]["status"] in ("受理", "审查"))
+    subscription = Subscription(gateway.url, gateway.token("citizen"), UPDATES)
+    try:
+        time.sleep(0.3)
+        response = gateway.http.post(
+            f"{gateway.simulators['cases']}/_admin/advance", json={"id": running["caseId"], "steps": 1}
+        )
+        assert response.status_code == 200, response.text
+        message = subscription.next()
+        update = message["payload"]["data"]["myUpdates"]
+        assert update["type"] == "CASE_STATUS_CHANGED"
+        assert update["objectId"] == running["caseId"]
+        assert update["status"] != running["status"]
+    finally:
+        subscription.close()
+    notifications = gateway.graphql(
+        "{ me { notifications(first: 5) { edges { node { title objectRef } } } } }", as_user="citizen"
+    )["data"]["me"]["notifications"]["edges"]
+    assert any(running["caseId"] in (e["node"]["objectRef"] or "") for e in notifications)
+    fresh = gateway.graphql("{ me { cases(first: 50) { edges { node { caseId status } } } } }", as_user="citizen")
+    moved = next(e["node"] for e in fresh["data"]["me"]["cases"]["edges"] if e["node"]["caseId"] == running["caseId"])
+    assert moved["status"] == update["status"]
+
+
+def test_forged_webhooks_are_refused(gateway: GatewayClient) -> None:
+    body = b'{"system":"cases","event":"case.status_changed","object_id":"1","status":"x","at":"2026-11-23T00:00:00Z"}'
+    forged = gateway.http.post(
+        f"{gateway.url}/webhooks/departments",
+        content=body,
+        headers={
+            "X-Ca-Key": "cases",
+            "X-Ca-Timestamp": str(int(time.time())),
+            "X-Ca-Nonce": "n",
+            "X-Ca-Signature": "0" * 64,
+        },
+    )
+    assert forged.status_code == 401
+    unknown = gateway.http.post(f"{gateway.url}/webhooks/departments", content=body, headers={"X-Ca-Key": "evil"})
+    assert unknown.status_code == 401
