@@ -153,7 +153,7 @@ def test_prefill_fills_from_profile_and_licences_with_sources(gateway: GatewayCl
     assert {f["sourceKind"] for f in form["fields"]} == {"PROFILE", "LICENCE"}
     name = fields["applicant_name"]
     assert (name["value"], name["source"], name["verified"], name["editable"], name["masked"]) == (
-        "李*", "实名认证信息", True, False, True,
+        "李**", "实名认证信息", True, False, True,
     )  # fmt: skip
     assert fields["id_number"]["value"] == "5301**********3217"
     assert fields["phone"]["editable"] is True
@@ -209,7 +209,7 @@ def test_company_items_need_a_binding(gateway: GatewayClient) -> None:
     assert fields["company_uscc"]["value"] == COMPANY
     assert fields["legal_representative"]["value"] == "王**"
     assert fields["food_licence_number"]["masked"] is True
-    assert fields["filer_name"]["value"] == "王*"
+    assert fields["filer_name"]["value"] == "王**"
     assert {"营业执照", "法定代表人或负责人身份证"} <= names(form["exemptMaterials"])
     assert "食品经营许可申请书" in names(form["materialsToProvide"])
     # Staff with the cases scope may prefill too, but cannot stand in for the legal representative.

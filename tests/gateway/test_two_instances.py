@@ -1,0 +1,116 @@
+"""Two stateless gateways on one PostgreSQL, Redis and Elasticsearch behave as one service:
+live updates cross instances, rate limits are shared, each write is delivered once, and a
+cache entry invalidated through one is not served stale by the other."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+import uuid
+from collections.abc import Iterator
+
+import pytest
+
+from gateway.app import create_app
+from gateway.cli import migrate_database, seed_database
+from gateway.dev_identity import DevIdentityProvider
+from gateway.settings import Settings
+from tests.conftest import write_systems_file
+from tests.support.gateway import GatewayClient
+from tests.support.real_services import require_real_services, reset_postgres, reset_redis
+from tests.support.servers import ThreadedServer
+from tests.support.subscriptions import Subscription
+
+SUBMIT = """mutation($key: String!, $title: String!) {
+  submitWorkOrder(kind: CONSULTATION, title: $title, content: "请问公积金租房提取每年可以提几次？",
+                  idempotencyKey: $key) { __typename ... on SubmissionAccepted { submission { id } } } }"""
+ORDERS = "{ me { workOrders(first: 100) { edges { node { title } } } } }"
+
+
+@pytest.fixture(scope="module")
+def pair(
+    tmp_path_factory: pytest.TempPathFactory, identity_provider: DevIdentityProvider, simulator_urls: dict[str, str]
+) -> Iterator[tuple[GatewayClient, GatewayClient]]:
+    real = require_real_services()
+    database_url = real["CITIZEN_DATABASE_URL"].rsplit("/", 1)[0] + "/citizen"  # not the suite's database
+    reset_postgres(database_url)
+    reset_redis(real["CITIZEN_REDIS_URL"].rsplit("/", 1)[0] + "/1")
+    workdir = tmp_path_factory.mktemp("pair")
+    settings = Settings(
+        env="test",
+        database_url=database_url,
+        redis_url=real["CITIZEN_REDIS_URL"].rsplit("/", 1)[0] + "/1",
+        elasticsearch_url=real["CITIZEN_ELASTICSEARCH_URL"],
+        search_index=f"citizen-pair-{uuid.uuid4().hex[:8]}",
+        oidc_issuer=identity_provider.issuer,
+        oidc_jwks_url=f"{identity_provider.issuer}/jwks.json",
+        systems_file=write_systems_file(workdir / "systems.toml", simulator_urls),
+        system_urls=simulator_urls,
+        demo_dir=workdir,
+        log_level="WARNING",
+        outbox_lease_seconds=3.0,
+        outbox_poll_seconds=0.2,
+        section_fresh_seconds=300,
+        rate_limit_per_caller=12,
+        rate_limit_per_ip=1_000_000,
+    )
+    migrate_database(settings)
+    asyncio.run(seed_database(settings))
+    with ThreadedServer(create_app(settings)) as a, ThreadedServer(create_app(settings)) as b:
+        yield (
+            GatewayClient(url=a.url, idp=identity_provider, simulators=simulator_urls),
+            GatewayClient(url=b.url, idp=identity_provider, simulators=simulator_urls),
+        )
+
+
+def _titles(client: GatewayClient, user: str) -> list[str]:
+    body = client.graphql(ORDERS, as_user=user)
+    return [e["node"]["title"] for e in body["data"]["me"]["workOrders"]["edges"]]
+
+
+def test_update_published_through_a_reaches_a_subscriber_on_b(pair: tuple[GatewayClient, GatewayClient]) -> None:
+    a, b = pair
+    subscription = Subscription(b.url, b.token("citizen2"), "subscription { myUpdates { type objectId } }")
+    try:
+        time.sleep(0.5)
+        accepted = a.graphql(SUBMIT, {"key": f"pair-{uuid.uuid4().hex}", "title": "跨实例推送"}, as_user="citizen2")
+        submission_id = accepted["data"]["submitWorkOrder"]["submission"]["id"]
+        update = subscription.next()["payload"]["data"]["myUpdates"]
+        assert update == {"type": "SUBMISSION_DELIVERED", "objectId": submission_id}
+    finally:
+        subscription.close()
+
+
+def test_rate_limit_is_shared(pair: tuple[GatewayClient, GatewayClient]) -> None:
+    a, b = pair
+    token = a.token("clerk")
+    statuses = []
+    for i in range(16):
+        client = a if i % 2 == 0 else b
+        response = client.http.post(
+            f"{client.url}/graphql", json={"query": "{ __typename }"}, headers={"Authorization": f"Bearer {token}"}
+        )
+        statuses.append(response.status_code)
+    assert statuses.count(200) == 12
+    assert statuses[12:] == [429] * 4
+
+
+def test_two_workers_deliver_each_write_once_and_caches_agree(pair: tuple[GatewayClient, GatewayClient]) -> None:
+    a, b = pair
+    before = _titles(b, "elder")  # cached on the shared cache for 300 s
+    run = uuid.uuid4().hex[:6]
+    titles = [f"并发送达{run}{i}" for i in range(8)]
+    for i, title in enumerate(titles):
+        client = a if i % 2 == 0 else b
+        client.graphql(SUBMIT, {"key": f"pair-{run}-{i}", "title": title}, as_user="elder")
+    deadline = time.monotonic() + 60
+    seen: list[str] = []
+    while time.monotonic() < deadline:
+        # Each delivery invalidates the section in the shared cache, so B never serves `before`.
+        seen = _titles(b, "elder")
+        if all(t in seen for t in titles):
+            break
+        time.sleep(0.3)
+    for title in titles:
+        assert seen.count(title) == 1, title
+    assert len(seen) == len(before) + len(titles)
