@@ -18,6 +18,7 @@ from graphql import (
     GraphQLSchema,
     build_schema,
     is_enum_type,
+    is_required_argument,
     is_scalar_type,
 )
 
@@ -61,7 +62,7 @@ def _arguments(field: GraphQLField) -> str | None:
     for name, arg in field.args.items():
         if name == "first":
             parts.append(f"first: {HOME_SCREEN_FIRST}")
-        elif isinstance(arg.type, GraphQLNonNull) and arg.default_value is None:
+        elif is_required_argument(arg):
             return None
     return f"({', '.join(parts)})" if parts else ""
 
@@ -121,7 +122,7 @@ def enterprise_query(schema: GraphQLSchema) -> EnterpriseOperation:
         return EnterpriseOperation(None, "no `enterprise` field in the schema yet")
     args = []
     for name, arg in field.args.items():
-        if isinstance(arg.type, GraphQLNonNull) and arg.default_value is None:
+        if is_required_argument(arg):
             if _named(arg.type).name not in ("String", "ID"):
                 return EnterpriseOperation(None, f"`enterprise` takes {name}: {arg.type}; the bench cannot fill it")
             args.append(f'{name}: "{ENTERPRISE_USCC}"')

@@ -77,8 +77,8 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     settings: Settings = app.state.settings
     settings.check_production_secrets()
     engine = build_engine(settings)
-    cache = build_cache(settings.redis_url)
-    rate_limiter = build_rate_limiter(settings.redis_url)
+    cache = build_cache(settings.redis_url, settings.redis_prefix)
+    rate_limiter = build_rate_limiter(settings.redis_url, settings.redis_prefix)
     http = httpx.AsyncClient(timeout=httpx.Timeout(3.0))
     metrics = CollectorRegistry()
     breakers = AsyncCircuitBreakerFactory()
@@ -92,12 +92,14 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     )
     cipher = FieldCipher(settings.data_key.get_secret_value().encode())
     sessionmaker = async_sessionmaker(engine, expire_on_commit=False)
-    bus = build_bus(settings.redis_url)
+    bus = build_bus(settings.redis_url, settings.redis_prefix)
     space = PersonalSpaceService(
         connectors,
         policy(settings.masking_policy),
         settings.pseudonym_key.get_secret_value().encode(),
-        SectionCache(cache, fresh_seconds=settings.section_fresh_seconds, keep_seconds=settings.section_keep_seconds),
+        SectionCache(
+            cache, cipher, fresh_seconds=settings.section_fresh_seconds, keep_seconds=settings.section_keep_seconds
+        ),
     )
     identity = IdentityService(cipher, subject_linker(settings, systems))
     enterprise = EnterpriseService(space, cache, fresh_seconds=settings.section_fresh_seconds)

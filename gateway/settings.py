@@ -28,6 +28,8 @@ class Settings(BaseSettings):
 
     database_url: str = "sqlite+aiosqlite:///./.demo/citizen.db"
     redis_url: str | None = None
+    # Namespaces every key and channel, so deployments (or test runs) can share one Redis.
+    redis_prefix: str = Field(default="cs:", pattern=r"^[A-Za-z0-9_.:-]{1,40}$")
     elasticsearch_url: str | None = None
     search_index: str = "citizen-space"
 

@@ -86,5 +86,5 @@ class RedisCache:
         await self._redis.aclose()
 
 
-def build_cache(redis_url: str | None) -> Cache:
-    return RedisCache(redis_url) if redis_url else InProcessCache()
+def build_cache(redis_url: str | None, prefix: str = "cs:") -> Cache:
+    return RedisCache(redis_url, prefix=prefix) if redis_url else InProcessCache()

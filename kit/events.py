@@ -82,5 +82,5 @@ class RedisBus:
         await self._redis.aclose()
 
 
-def build_bus(redis_url: str | None) -> EventBus:
-    return RedisBus(redis_url) if redis_url else InProcessBus()
+def build_bus(redis_url: str | None, prefix: str = "cs:") -> EventBus:
+    return RedisBus(redis_url, prefix=prefix + "events:") if redis_url else InProcessBus()

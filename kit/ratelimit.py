@@ -79,5 +79,5 @@ class RedisRateLimiter:
         await self._redis.aclose()
 
 
-def build_rate_limiter(redis_url: str | None) -> RateLimiter:
-    return RedisRateLimiter(redis_url) if redis_url else InProcessRateLimiter()
+def build_rate_limiter(redis_url: str | None, prefix: str = "cs:") -> RateLimiter:
+    return RedisRateLimiter(redis_url, prefix=prefix + "rl:") if redis_url else InProcessRateLimiter()

@@ -156,7 +156,9 @@ class EnterpriseService:
     def __init__(self, space: PersonalSpaceService, cache: Cache, *, fresh_seconds: float) -> None:
         self.space = space
         self.connectors = space.connectors
-        self._registry = SectionCache(cache, fresh_seconds=fresh_seconds, keep_seconds=REGISTRY_GRACE_SECONDS)
+        self._registry = SectionCache(
+            cache, space.sections.cipher, fresh_seconds=fresh_seconds, keep_seconds=REGISTRY_GRACE_SECONDS
+        )
 
     @property
     def masking(self) -> MaskingPolicy:

@@ -22,6 +22,7 @@ from typing import Any
 
 import orjson
 from pydantic import BaseModel, Field, model_validator
+from sqlalchemy import delete
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from connectors.base import CallContext
@@ -97,7 +98,8 @@ class FormCatalogue(BaseModel):
     company_licence_types: list[str]
     fields: dict[str, FieldSpec]
     sets: dict[str, list[str]]
-    themes: dict[str, list[str]]
+    # By audience, then theme: one theme (税收财务) has both personal and company items.
+    themes: dict[str, dict[str, list[str]]]
     items: dict[str, list[str]]
 
     @model_validator(mode="after")
@@ -105,7 +107,8 @@ class FormCatalogue(BaseModel):
         for key, spec in self.fields.items():
             if spec.kind not in SOURCE_KINDS:
                 raise ValueError(f"field {key}: unknown source {spec.source!r}")
-        for name, entries in [*self.sets.items(), *self.themes.items(), *self.items.items()]:
+        themes = [(f"{audience}/{theme}", e) for audience, by in self.themes.items() for theme, e in by.items()]
+        for name, entries in [*self.sets.items(), *themes, *self.items.items()]:
             for entry in entries:
                 if entry.startswith("@"):
                     if entry[1:] not in self.sets:
@@ -115,8 +118,8 @@ class FormCatalogue(BaseModel):
         return self
 
     def field_keys(self, item: ServiceItem) -> list[str] | None:
-        """The item's own form, else its theme's; None when neither is defined."""
-        entries = self.items.get(item.code) or self.themes.get(item.theme)
+        """The item's own form, else its audience's theme form; None when neither is defined."""
+        entries = self.items.get(item.code) or self.themes.get(item.audience, {}).get(item.theme)
         if entries is None:
             return None
         keys: list[str] = []
@@ -263,6 +266,10 @@ class PrefillService:
         fields = [self._field(key, spec, person, sources) for key, spec in specs.items()]
         materials = self._materials(item, caller, uscc, sources)
         now = utcnow()
+        # Expired drafts hold nothing anyone can use: drop them as the person makes a new one.
+        await session.execute(
+            delete(PrefillDraft).where(PrefillDraft.account_id == person.account_id, PrefillDraft.expires_at < now)
+        )
         draft = PrefillDraft(
             account_id=person.account_id,
             item_code=item.code,

@@ -2,7 +2,8 @@
 
 A section (a person's licences, cases, bills…) is served from the cache while fresh; past that
 it is fetched again, and if the department fails, the last good copy is served marked stale.
-Only masked views are cached, so the cache never holds more personal data than a client sees.
+Entries are sealed with AES-GCM before they reach the cache (Redis in production), so the
+department data in them — names, ID numbers — is never readable there; masking happens after.
 """
 
 from __future__ import annotations
@@ -14,9 +15,11 @@ from datetime import UTC, datetime
 from typing import Any, Generic, TypeVar
 
 import orjson
+from cryptography.exceptions import InvalidTag
 
 from connectors.errors import DepartmentError, NotFound
 from kit.cache import Cache
+from kit.crypto import FieldCipher
 
 ItemT = TypeVar("ItemT")
 
@@ -29,10 +32,17 @@ class Section(Generic[ItemT]):
 
 
 class SectionCache:
-    def __init__(self, cache: Cache, *, fresh_seconds: float = 30.0, keep_seconds: float = 86_400.0) -> None:
+    def __init__(
+        self, cache: Cache, cipher: FieldCipher, *, fresh_seconds: float = 30.0, keep_seconds: float = 86_400.0
+    ) -> None:
         self._cache = cache
+        self._cipher = cipher
         self._fresh = fresh_seconds
         self._keep = keep_seconds
+
+    @property
+    def cipher(self) -> FieldCipher:
+        return self._cipher
 
     async def get(
         self,
@@ -53,7 +63,8 @@ class SectionCache:
                 raise
             return Section([decode(i) for i in cached["items"]], _instant(cached["at"]), stale=True)
         now = time.time()
-        await self._cache.set(key, orjson.dumps({"at": now, "items": [encode(i) for i in items]}), self._keep)
+        plain = orjson.dumps({"at": now, "items": [encode(i) for i in items]}).decode()
+        await self._cache.set(key, self._cipher.encrypt(plain, context=key).encode(), self._keep)
         return Section(items, _instant(now), stale=False)
 
     async def invalidate(self, key: str) -> None:
@@ -65,9 +76,9 @@ class SectionCache:
         if raw is None:
             return None
         try:
-            value: dict[str, Any] = orjson.loads(raw)
-        except orjson.JSONDecodeError:
-            return None
+            value: dict[str, Any] = orjson.loads(self._cipher.decrypt(raw.decode(), context=key))
+        except (orjson.JSONDecodeError, InvalidTag, ValueError):
+            return None  # unreadable (another key, a format change): fetch afresh
         return value
 
 

@@ -83,21 +83,23 @@ class SpaceSections:
         audit: AuditTrail,
         fetch: Callable[[Any], Awaitable[list[ModelT]]],
         model: type[ModelT],
+        mask: Callable[[ModelT], ModelT],
     ) -> Federated[ModelT]:
+        """Fetch (or take from the sealed cache) the department's data, then mask it."""
         audit.read(person.account_id, name)
         call = self.space.call_context(caller, audit.request_id, audit.purpose)
         encode, decode = _codec(model)
         client = self.space.connectors.systems[system]
-        return await self.space.section(name, client.config, call, lambda: fetch(call), encode, decode, audit)
+        section = await self.space.section(name, client.config, call, lambda: fetch(call), encode, decode, audit)
+        return Federated([mask(item) for item in section.items], section.source)
 
     # -- 办件 ------------------------------------------------------------------------------------
 
     async def cases(self, caller: Caller, person: PersonRecord, audit: AuditTrail) -> Federated[CaseView]:
         async def fetch(call: Any) -> list[Case]:
-            page = await self.space.connectors.cases.by_holder(person.id_number, call, limit=100)
-            return [self._mask_case(c) for c in page.items]
+            return (await self.space.connectors.cases.by_holder(person.id_number, call, limit=100)).items
 
-        section = await self._fetch("cases", "cases", caller, person, audit, fetch, Case)
+        section = await self._fetch("cases", "cases", caller, person, audit, fetch, Case, self._mask_case)
         return Federated([case_view(c, china_today()) for c in section.items], section.source)
 
     def _mask_case(self, case: Case) -> Case:
@@ -112,30 +114,29 @@ class SpaceSections:
 
     async def work_orders(self, caller: Caller, person: PersonRecord, audit: AuditTrail) -> Federated[WorkOrder]:
         async def fetch(call: Any) -> list[WorkOrder]:
-            page = await self.space.connectors.workorders.by_subject(person.id_number, call, limit=100)
-            return [
-                o.model_copy(
-                    update={
-                        "caller": _mask_party(self.m, o.caller),
-                        "on_behalf_of": _mask_party(self.m, o.on_behalf_of),
-                        "contact_phone": self.m.phone(o.contact_phone),
-                    }
-                )
-                for o in page.items
-            ]
+            return (await self.space.connectors.workorders.by_subject(person.id_number, call, limit=100)).items
 
-        return await self._fetch("workOrders", "workorders", caller, person, audit, fetch, WorkOrder)
+        def mask(o: WorkOrder) -> WorkOrder:
+            return o.model_copy(
+                update={
+                    "caller": _mask_party(self.m, o.caller),
+                    "on_behalf_of": _mask_party(self.m, o.on_behalf_of),
+                    "contact_phone": self.m.phone(o.contact_phone),
+                }
+            )
+
+        return await self._fetch("workOrders", "workorders", caller, person, audit, fetch, WorkOrder, mask)
 
     # -- 好差评 ---------------------------------------------------------------------------------
 
     async def ratings(self, caller: Caller, person: PersonRecord, audit: AuditTrail) -> Federated[Rating]:
         async def fetch(call: Any) -> list[Rating]:
-            page = await self.space.connectors.ratings.by_subject(person.id_number, call, limit=100)
-            return [
-                r.model_copy(update={"rater": _mask_party(self.m, r.rater), "applicant_id": None}) for r in page.items
-            ]
+            return (await self.space.connectors.ratings.by_subject(person.id_number, call, limit=100)).items
 
-        return await self._fetch("ratings", "ratings", caller, person, audit, fetch, Rating)
+        def mask(r: Rating) -> Rating:
+            return r.model_copy(update={"rater": _mask_party(self.m, r.rater), "applicant_id": None})
+
+        return await self._fetch("ratings", "ratings", caller, person, audit, fetch, Rating, mask)
 
     async def awaiting_rating(self, caller: Caller, person: PersonRecord, audit: AuditTrail) -> Federated[CaseView]:
         """Finished cases the person has not rated yet (好差评 asks for one per case)."""
@@ -155,27 +156,28 @@ class SpaceSections:
 
     async def appointments(self, caller: Caller, person: PersonRecord, audit: AuditTrail) -> Federated[Appointment]:
         async def fetch(call: Any) -> list[Appointment]:
-            page = await self.space.connectors.appointments.of_holder(person.id_number, call, page_size=50)
-            return [
-                a.model_copy(
-                    update={
-                        "holder_id": self.m.id_number(a.holder_id) or "",
-                        "holder_name": self.m.name(a.holder_name) or "",
-                    }
-                )
-                for a in page.items
-            ]
+            return (await self.space.connectors.appointments.of_holder(person.id_number, call, page_size=50)).items
 
-        return await self._fetch("appointments", "appointments", caller, person, audit, fetch, Appointment)
+        def mask(a: Appointment) -> Appointment:
+            return a.model_copy(
+                update={
+                    "holder_id": self.m.id_number(a.holder_id) or "",
+                    "holder_name": self.m.name(a.holder_name) or "",
+                }
+            )
+
+        return await self._fetch("appointments", "appointments", caller, person, audit, fetch, Appointment, mask)
 
     # -- 水电气账单 -------------------------------------------------------------------------------
 
     async def bills(self, caller: Caller, person: PersonRecord, audit: AuditTrail) -> Federated[Bill]:
         async def fetch(call: Any) -> list[Bill]:
-            page = await self.space.connectors.bills.bills(person.id_number, call, page_size=50)
-            return [b.model_copy(update={"holder_name": self.m.name(b.holder_name) or ""}) for b in page.items]
+            return (await self.space.connectors.bills.bills(person.id_number, call, page_size=50)).items
 
-        return await self._fetch("bills", "bills", caller, person, audit, fetch, Bill)
+        def mask(b: Bill) -> Bill:
+            return b.model_copy(update={"holder_name": self.m.name(b.holder_name) or ""})
+
+        return await self._fetch("bills", "bills", caller, person, audit, fetch, Bill, mask)
 
     async def bill_summary(self, caller: Caller, person: PersonRecord, audit: AuditTrail) -> BillSummary:
         call = self.space.call_context(caller, audit.request_id, audit.purpose)

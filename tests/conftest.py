@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import asyncio
 import json
+import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
+import httpx
 import pytest
 
 from gateway.app import create_app
@@ -14,7 +16,7 @@ from gateway.cli import migrate_database, seed_database
 from gateway.dev_identity import DevIdentityProvider
 from gateway.settings import REPO_ROOT, Settings
 from tests.support.gateway import GatewayClient
-from tests.support.real_services import require_real_services, reset_postgres, reset_redis
+from tests.support.real_services import drop_postgres_database, fresh_postgres_database, require_real_services
 from tests.support.servers import ThreadedServer, free_port, simulators_process
 from tests.support.webhook_relay import relay_app
 
@@ -62,15 +64,21 @@ def identity_provider() -> Iterator[DevIdentityProvider]:
         yield provider
 
 
+RUN_ID = uuid.uuid4().hex[:8]
+
+
 @pytest.fixture(scope="session", params=["embedded", "real"])
-def backend(request: pytest.FixtureRequest) -> dict[str, str]:
-    """The parts behind the gateway: the embedded default, or PostgreSQL + Redis + Elasticsearch."""
+def backend(request: pytest.FixtureRequest) -> Iterator[dict[str, str]]:
+    """The parts behind the gateway: the embedded default, or PostgreSQL + Redis + Elasticsearch.
+    A run gets its own database, key prefix and index names, so runs never share state."""
     if request.param == "embedded":
-        return {}
+        yield {}
+        return
     real = require_real_services()
-    reset_postgres(real["CITIZEN_DATABASE_URL"])
-    reset_redis(real["CITIZEN_REDIS_URL"])
-    return real
+    name = f"citizen_run_{RUN_ID}"
+    database_url = fresh_postgres_database(real["CITIZEN_DATABASE_URL"], name)
+    yield {**real, "CITIZEN_DATABASE_URL": database_url, "CITIZEN_REDIS_PREFIX": f"cs-{RUN_ID}:"}
+    drop_postgres_database(real["CITIZEN_DATABASE_URL"], name)
 
 
 @pytest.fixture(scope="session")
@@ -85,6 +93,7 @@ def gateway_settings(
         env="test",
         database_url=backend.get("CITIZEN_DATABASE_URL", f"sqlite+aiosqlite:///{workdir / 'citizen.db'}"),
         redis_url=backend.get("CITIZEN_REDIS_URL"),
+        redis_prefix=backend.get("CITIZEN_REDIS_PREFIX", "cs:"),
         elasticsearch_url=backend.get("CITIZEN_ELASTICSEARCH_URL"),
         search_index=f"citizen-test-{workdir.name}".lower(),
         outbox_lease_seconds=3.0,
@@ -120,15 +129,21 @@ def gateway(
         client.http.close()
 
 
+@pytest.fixture(scope="session")
+def admin_http() -> Iterator[httpx.Client]:
+    """One pooled client for the simulators' admin endpoints (a client per call costs ~0.2 s)."""
+    with httpx.Client(timeout=5) as client:
+        yield client
+
+
 @pytest.fixture(autouse=True)
 def _clear_faults(request: pytest.FixtureRequest) -> Iterator[None]:
     yield
     if "simulator_urls" in request.fixturenames:
         urls: dict[str, str] = request.getfixturevalue("simulator_urls")
-        import httpx
-
+        client: httpx.Client = request.getfixturevalue("admin_http")
         for base in urls.values():
-            httpx.delete(f"{base}/_admin/faults", timeout=5)
+            client.delete(f"{base}/_admin/faults")
 
 
 def pretty(data: object) -> str:

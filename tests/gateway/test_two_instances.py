@@ -17,7 +17,7 @@ from gateway.dev_identity import DevIdentityProvider
 from gateway.settings import Settings
 from tests.conftest import write_systems_file
 from tests.support.gateway import GatewayClient
-from tests.support.real_services import require_real_services, reset_postgres, reset_redis
+from tests.support.real_services import fresh_postgres_database, require_real_services
 from tests.support.servers import ThreadedServer
 from tests.support.subscriptions import Subscription
 
@@ -32,9 +32,8 @@ def pair(
     tmp_path_factory: pytest.TempPathFactory, identity_provider: DevIdentityProvider, simulator_urls: dict[str, str]
 ) -> Iterator[tuple[GatewayClient, GatewayClient]]:
     real = require_real_services()
-    database_url = real["CITIZEN_DATABASE_URL"].rsplit("/", 1)[0] + "/citizen"  # not the suite's database
-    reset_postgres(database_url)
-    reset_redis(real["CITIZEN_REDIS_URL"].rsplit("/", 1)[0] + "/1")
+    name = f"citizen_pair_{uuid.uuid4().hex[:8]}"
+    database_url = fresh_postgres_database(real["CITIZEN_DATABASE_URL"], name)
     workdir = tmp_path_factory.mktemp("pair")
     settings = Settings(
         env="test",

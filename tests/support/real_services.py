@@ -51,6 +51,30 @@ def require_real_services() -> dict[str, str]:
     return values
 
 
+def fresh_postgres_database(url: str, name: str) -> str:
+    """A database of this run's own, so concurrent runs on one server never meet."""
+
+    async def create() -> None:
+        engine = create_async_engine(url, isolation_level="AUTOCOMMIT")
+        async with engine.connect() as connection:
+            await connection.execute(text(f'DROP DATABASE IF EXISTS "{name}"'))
+            await connection.execute(text(f'CREATE DATABASE "{name}"'))
+        await engine.dispose()
+
+    asyncio.run(create())
+    return url.rsplit("/", 1)[0] + "/" + name
+
+
+def drop_postgres_database(url: str, name: str) -> None:
+    async def drop() -> None:
+        engine = create_async_engine(url, isolation_level="AUTOCOMMIT")
+        async with engine.connect() as connection:
+            await connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        await engine.dispose()
+
+    asyncio.run(drop())
+
+
 def reset_postgres(url: str) -> None:
     async def reset() -> None:
         engine = create_async_engine(url)
