@@ -8,7 +8,8 @@ HOME = """{ me {
   cases { totalCount edges { node { id caseId itemName status displayStatus speakableText promisedDeadline
           workingDaysLeft overdue clockPaused applicantName timeline { status at actor } source { system stale } } } }
   awaitingRating { totalCount edges { node { caseId status } } }
-  workOrders { totalCount edges { node { orderId kind title status displayStatus deadline history { action status } } } }
+  workOrders { totalCount edges { node { orderId kind title status displayStatus deadline
+               history { action status } } } }
   ratings { totalCount edges { node { level isBad rectification { status deadline } } } }
   appointments { totalCount edges { node { hallName date start status displayStatus speakableText } } }
   bills { totalCount edges { node { utilityName period amountDue status } } }
