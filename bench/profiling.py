@@ -16,8 +16,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 PY_SPY = Path(sys.executable).with_name("py-spy")
-# `function (path/to/file.py)` as py-spy writes a frame with --function.
-_FRAME = re.compile(r"^(?P<func>.*) \((?P<file>[^()]*)\)$")
+# `function (/full/path/to/file.py:line)` as py-spy writes a frame with --function --full-filenames.
+_FRAME = re.compile(r"^(?P<func>.*) \((?P<file>[^()]*?)(?::\d+)?\)$")
 OUR_PACKAGES = ("gateway", "schema", "resolvers", "personal_space", "search", "connectors", "kit")
 # Library families, by a marker in the frame's file path.
 FAMILIES = [
@@ -40,10 +40,15 @@ class Profile:
     by_family: Counter[str] = field(default_factory=Counter)
     self_time: Counter[str] = field(default_factory=Counter)
     ours_inclusive: Counter[str] = field(default_factory=Counter)
+    inclusive: Counter[str] = field(default_factory=Counter)
     error: str | None = None
 
     def share(self, count: int) -> str:
         return f"{100 * count / self.samples:.1f}%" if self.samples else "-"
+
+    def hottest_inclusive(self, count: int) -> list[tuple[str, int]]:
+        """Inclusive time, without the frames every sample passes through (event loop, server)."""
+        return [(k, v) for k, v in self.inclusive.most_common() if v < 0.9 * self.samples][:count]
 
 
 def available() -> bool:
@@ -54,7 +59,7 @@ def start(pid: int, duration_s: float, output: Path) -> subprocess.Popen[bytes]:
     """Sample `pid` for `duration_s` in the background (rate 200 Hz, without pausing it)."""
     binary = str(PY_SPY) if PY_SPY.exists() else "py-spy"
     args = [binary, "record", "-p", str(pid), "-d", str(max(1, round(duration_s))), "-r", "200"]
-    args += ["--nonblocking", "--function", "-f", "raw", "-o", str(output)]
+    args += ["--nonblocking", "--function", "--full-filenames", "-f", "raw", "-o", str(output)]
     return subprocess.Popen(args, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
 
 
@@ -87,6 +92,14 @@ def _ours(file: str) -> str | None:
     return None
 
 
+def _short(file: str) -> str:
+    if "site-packages/" in file:
+        return file.rsplit("site-packages/", 1)[1]
+    if "/lib/python3" in file:
+        return "stdlib/" + file.rsplit("/", 1)[-1]
+    return _ours(file) or file
+
+
 def summarise(raw: Path) -> Profile:
     """Collapsed stacks (`frame;frame;... count`, outermost first) → shares by family and function."""
     profile = Profile()
@@ -100,17 +113,17 @@ def summarise(raw: Path) -> Profile:
         leaf = _FRAME.match(frames[-1])
         leaf_file = leaf.group("file") if leaf else frames[-1]
         profile.by_family[_family(leaf_file)] += count
-        short_file = _ours(leaf_file) or leaf_file.rsplit("site-packages/", 1)[-1]
-        profile.self_time[f"{leaf.group('func') if leaf else frames[-1]} ({short_file})"] += count
+        profile.self_time[f"{leaf.group('func') if leaf else frames[-1]} ({_short(leaf_file)})"] += count
         seen: set[str] = set()
         for frame in frames:
             match = _FRAME.match(frame)
             if not match:
                 continue
-            ours = _ours(match.group("file"))
-            if ours:
-                key = f"{match.group('func')} ({ours})"
-                if key not in seen:
-                    seen.add(key)
-                    profile.ours_inclusive[key] += count
+            key = f"{match.group('func')} ({_short(match.group('file'))})"
+            if key in seen:
+                continue
+            seen.add(key)
+            profile.inclusive[key] += count
+            if _ours(match.group("file")):
+                profile.ours_inclusive[key] += count
     return profile

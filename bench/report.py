@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass, field
 
 from rich.console import Console
@@ -50,6 +51,7 @@ class Report:
     peer_fields: list[str] = field(default_factory=list)
     peer_left_out: list[str] = field(default_factory=list)
     peer_rss: list[list[float]] = field(default_factory=list)
+    load_average: str = ""
 
     @property
     def floor_ms(self) -> float | None:
@@ -192,8 +194,9 @@ def memory_table(report: Report) -> Table:
     return table
 
 
-def print_report(report: Report) -> None:
-    console = Console(width=220)
+def print_report(report: Report) -> str:
+    """Print the report and return it as plain text."""
+    console = Console(width=220, record=True)
     calls = sum(sum(h.values()) for h in report.routes.values())
     console.print(f"me sections: {', '.join(report.sections)}")
     console.print(
@@ -227,16 +230,18 @@ def print_report(report: Report) -> None:
                 table.add_row(name, profile.share(count))
             console.print(table)
             hot = Table(title="hottest functions")
+            hot.add_column("inclusive (function and what it calls)")
+            hot.add_column("share", justify="right")
             hot.add_column("self time")
             hot.add_column("share", justify="right")
-            hot.add_column("ours, inclusive")
-            hot.add_column("share", justify="right")
-            selfs = profile.self_time.most_common(15)
-            ours = profile.ours_inclusive.most_common(15)
-            for i in range(max(len(selfs), len(ours))):
-                a = selfs[i] if i < len(selfs) else ("", 0)
-                b = ours[i] if i < len(ours) else ("", 0)
+            inclusive = profile.hottest_inclusive(20)
+            selfs = profile.self_time.most_common(20)
+            for i in range(max(len(selfs), len(inclusive))):
+                a = inclusive[i] if i < len(inclusive) else ("", 0)
+                b = selfs[i] if i < len(selfs) else ("", 0)
                 hot.add_row(
-                    a[0][:90], profile.share(a[1]) if a[0] else "", b[0][:90], profile.share(b[1]) if b[0] else ""
+                    a[0][:100], profile.share(a[1]) if a[0] else "", b[0][:100], profile.share(b[1]) if b[0] else ""
                 )
             console.print(hot)
+    console.print(f"machine: {os.cpu_count()} cores; load average (1, 5, 15 min) at the end: {report.load_average}")
+    return console.export_text()

@@ -46,6 +46,7 @@ from bench.scenarios import (  # noqa: E402
 )
 from bench.stack import Gateway, Stack, gateway, stack  # noqa: E402
 
+RESULTS = REPO / "bench" / "results"  # git-ignored
 MAX_REQUESTS = 2_000_000  # a hard bound on any one scenario, whatever its duration
 
 
@@ -141,6 +142,49 @@ def run_scenario(
     return row
 
 
+def summary(report: Report) -> dict[str, Any]:
+    """The figures of a run, for comparing runs."""
+    rows = []
+    for row in report.rows:
+        result = row.result
+        rows.append(
+            {
+                "scenario": row.scenario,
+                "gateway": row.side,
+                "workers": row.workers,
+                "clients": row.clients,
+                "note": row.note,
+                **(
+                    {
+                        "requests": result.requests,
+                        "rps": round(result.rps, 1),
+                        "p50_ms": round(result.p(50), 1),
+                        "p95_ms": round(result.p(95), 1),
+                        "p99_ms": round(result.p(99), 1),
+                        "errors": result.errors,
+                        "error_samples": result.error_samples,
+                        "server_p50_ms": row.server_p50,
+                        "mean_bytes": round(result.mean_bytes),
+                        "client_cpu_s": round(result.client_cpu_s, 1),
+                    }
+                    if result
+                    else {}
+                ),
+            }
+        )
+    return {
+        "latency_ms": report.latency_ms,
+        "sections": report.sections,
+        "routes": report.routes,
+        "floor": [asdict(f) for f in report.floor],
+        "rows": rows,
+        "memory": [asdict(m) for m in report.memory],
+        "peer_fields": report.peer_fields,
+        "peer_left_out": report.peer_left_out,
+        "load_average": report.load_average,
+    }
+
+
 def worker_rss(pids: list[int]) -> list[float]:
     return [round(rss_mib(pid) or 0.0, 1) for pid in pids]
 
@@ -180,8 +224,12 @@ def main(argv: list[str] | None = None) -> int:
                     opts,
                     report,
                 )
-        print_report(report)
-        (workdir / "results.json").write_text(json.dumps(asdict(report), default=str, indent=1), encoding="utf-8")
+        report.load_average = " ".join(Path("/proc/loadavg").read_text().split()[:3])
+        text = print_report(report)
+        RESULTS.mkdir(exist_ok=True)
+        (RESULTS / "latest.txt").write_text(text, encoding="utf-8")
+        (RESULTS / "latest.json").write_text(json.dumps(summary(report), ensure_ascii=False, indent=1), "utf-8")
+        log(f"written to {RESULTS / 'latest.txt'} and latest.json")
         return 0
     finally:
         if opts.keep:

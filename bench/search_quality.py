@@ -103,7 +103,7 @@ async def elasticsearch_engine(url: str, index: str) -> SearchEngine | None:
 
     engine = ElasticsearchEngine(url, index=index)
     try:
-        await engine.client.cluster.health(request_timeout=3)
+        await engine.client.options(request_timeout=3).cluster.health()
     except Exception as exc:
         print(f"Elasticsearch at {url} not reachable ({type(exc).__name__}); its rows are skipped", file=sys.stderr)
         await engine.aclose()

@@ -31,11 +31,18 @@ class AuditTrail:
     request_id: str
     # An ASCII purpose code: it travels in HTTP headers to departments; labels are for people.
     purpose: str = "self_access"
-    reads: dict[str | None, set[str]] = field(default_factory=dict)
+    reads: dict[tuple[str | None, str], set[str]] = field(default_factory=dict)
     failed: set[str] = field(default_factory=set)
+    # A purpose bound to one data subject (a company's space) wins over the request's default,
+    # so one request reading both a person's and a company's data logs each under its own.
+    subject_purposes: dict[str, str] = field(default_factory=dict)
+
+    def bind_purpose(self, data_subject_id: str, purpose: str) -> None:
+        self.subject_purposes[data_subject_id] = purpose
 
     def read(self, data_subject_id: str | None, section: str) -> None:
-        self.reads.setdefault(data_subject_id, set()).add(section)
+        purpose = self.subject_purposes.get(data_subject_id or "", self.purpose)
+        self.reads.setdefault((data_subject_id, purpose), set()).add(section)
 
     def failed_read(self, section: str) -> None:
         self.failed.add(section)
@@ -43,7 +50,7 @@ class AuditTrail:
     async def flush(self, session: AsyncSession) -> None:
         if self.caller is None:
             return
-        for data_subject_id, sections in self.reads.items():
+        for (data_subject_id, purpose), sections in self.reads.items():
             outcome = "partial" if self.failed & sections else "ok"
             await repository.append_audit(
                 session,
@@ -53,7 +60,7 @@ class AuditTrail:
                     actor_role=self.caller.role,
                     data_subject_id=data_subject_id,
                     sections=sorted(sections),
-                    purpose=self.purpose,
+                    purpose=purpose,
                     outcome=outcome,
                     request_id=self.request_id,
                 ),

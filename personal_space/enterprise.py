@@ -177,8 +177,8 @@ class EnterpriseService:
         binding = next((b for b in caller.bindings if b.uscc == uscc), None)
         if binding is None:
             raise NotAllowed(REFUSAL)
-        # The purpose of this request's department calls and of its audit entry.
-        audit.purpose = PURPOSE
+        # The purpose of the company's audit entry; the person's own reads keep theirs.
+        audit.bind_purpose(data_subject(uscc), PURPOSE)
         call = self.call_context(caller, audit)
         try:
             record, source = await self.registry(uscc, call)
