@@ -23,8 +23,8 @@ def _owned_ids(gateway: GatewayClient) -> dict[str, list[tuple[str, str]]]:
     """node ids by owner: citizen's licences; the company's objects as its legal representative."""
     licences = gateway.graphql("{ me { licences { edges { node { id __typename } } } } }", as_user="citizen")
     company = gateway.graphql(
-        "query($u: String!) { enterprise(uscc: $u) { company { id __typename } cases { edges { node { id __typename } } }"
-        " bills { edges { node { id __typename } } } } }",
+        "query($u: String!) { enterprise(uscc: $u) { company { id __typename }"
+        " cases { edges { node { id __typename } } } bills { edges { node { id __typename } } } } }",
         {"u": COMPANY},
         as_user="legal-rep",
     )
