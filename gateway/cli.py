@@ -51,7 +51,7 @@ def migrate_database(settings: Settings) -> None:
     config = AlembicConfig(str(REPO_ROOT / "alembic.ini"))
     config.set_main_option("script_location", str(REPO_ROOT / "migrations"))
     config.set_main_option("sqlalchemy.url", settings.database_url)
-    command.upgrade(config, "heads")
+    command.upgrade(config, "head")
 
 
 async def seed_database(settings: Settings) -> int:
