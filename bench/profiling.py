@@ -18,6 +18,8 @@ from pathlib import Path
 PY_SPY = Path(sys.executable).with_name("py-spy")
 # `function (/full/path/to/file.py:line)` as py-spy writes a frame with --function --full-filenames.
 _FRAME = re.compile(r"^(?P<func>.*) \((?P<file>[^()]*?)(?::\d+)?\)$")
+# uvloop runs tasks from C: below Runner.run come the coroutines themselves.
+_LOOP_FRAMES = ("Handle._run ", "Thread.run ", "Runner.run ")
 OUR_PACKAGES = ("gateway", "schema", "resolvers", "personal_space", "search", "connectors", "kit")
 # Library families, by a marker in the frame's file path.
 FAMILIES = [
@@ -47,8 +49,8 @@ class Profile:
         return f"{100 * count / self.samples:.1f}%" if self.samples else "-"
 
     def hottest_inclusive(self, count: int) -> list[tuple[str, int]]:
-        """Inclusive time, without the frames every sample passes through (event loop, server)."""
-        return [(k, v) for k, v in self.inclusive.most_common() if v < 0.9 * self.samples][:count]
+        """Inclusive time below the event loop, hottest first."""
+        return self.inclusive.most_common(count)
 
 
 def available() -> bool:
@@ -59,7 +61,9 @@ def start(pid: int, duration_s: float, output: Path) -> subprocess.Popen[bytes]:
     """Sample `pid` for `duration_s` in the background (rate 200 Hz, without pausing it)."""
     binary = str(PY_SPY) if PY_SPY.exists() else "py-spy"
     args = [binary, "record", "-p", str(pid), "-d", str(max(1, round(duration_s))), "-r", "200"]
-    args += ["--nonblocking", "--function", "--full-filenames", "-f", "raw", "-o", str(output)]
+    # --gil: only samples that hold the GIL, i.e. Python actually running (threads waiting for the
+    # GIL, or for SQLite in the aiosqlite thread, would otherwise look busy).
+    args += ["--nonblocking", "--gil", "--function", "--full-filenames", "-f", "raw", "-o", str(output)]
     return subprocess.Popen(args, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
 
 
@@ -115,7 +119,10 @@ def summarise(raw: Path) -> Profile:
         profile.by_family[_family(leaf_file)] += count
         profile.self_time[f"{leaf.group('func') if leaf else frames[-1]} ({_short(leaf_file)})"] += count
         seen: set[str] = set()
-        for frame in frames:
+        # Inclusive time starts below the event loop (or a thread's run): the frames above it are
+        # the same in every sample and say nothing.
+        start = max((i + 1 for i, f in enumerate(frames) if f.startswith(_LOOP_FRAMES)), default=0)
+        for frame in frames[start:]:
             match = _FRAME.match(frame)
             if not match:
                 continue

@@ -28,6 +28,7 @@ class Memory:
     after_soak: list[float] = field(default_factory=list)
     soak_requests: int = 0
     soak_errors: int = 0
+    soak_error_samples: list[str] = field(default_factory=list)
 
     @property
     def growth(self) -> float | None:
@@ -57,6 +58,21 @@ class Report:
     def floor_ms(self) -> float | None:
         return self.floor[0].p50_ms if self.floor else None
 
+    @property
+    def dependent_routes(self) -> list[str]:
+        """Reads of `me` that need an earlier answer (batch lookups by the ids another system sent)."""
+        return [
+            f"{system} {route}" for system, hits in self.routes.items() for route in hits if not route.startswith("GET")
+        ]
+
+    @property
+    def critical_path_ms(self) -> float | None:
+        """The floor of the whole query: the slowest read, plus one more read when some read must
+        wait for another's answer (at least the fastest read's latency)."""
+        if not self.floor:
+            return None
+        return self.floor[0].p50_ms + (self.floor[-1].p50_ms if self.dependent_routes else 0.0)
+
     def row(self, scenario: str, side: str, workers: int) -> Row | None:
         return next(
             (r for r in self.rows if r.scenario == scenario and r.side == side and r.workers == workers and r.result),
@@ -79,8 +95,10 @@ def _notes(report: Report, row: Row) -> str:
     assert row.result is not None
     peer = report.row("me (equivalent)", "peer", row.workers)
     if row.scenario == "me (uncached)":
-        if report.floor_ms:
+        if report.floor_ms and report.critical_path_ms:
             notes.append(f"p50/floor {_ratio(row.result.p(50), report.floor_ms)}")
+            if report.dependent_routes:
+                notes.append(f"p50/critical path {_ratio(row.result.p(50), report.critical_path_ms)}")
         if peer and peer.result:
             notes.append(f"ours/peer rps {_ratio(row.result.rps, peer.result.rps)}")
             notes.append(f"p50 {_ratio(row.result.p(50), peer.result.p(50))}")
@@ -106,6 +124,8 @@ def scenario_table(report: Report) -> Table:
         "p99",
         "errors",
         "server p50",
+        "CPU ms/req",
+        "sims CPU",
         "notes",
     ):
         table.add_column(column, justify="left" if column in ("scenario", "gateway", "notes") else "right")
@@ -113,7 +133,7 @@ def scenario_table(report: Report) -> Table:
         for row in [r for r in report.rows if r.workers == workers]:
             result = row.result
             if result is None:
-                table.add_row(row.scenario, row.side, str(row.workers), *["-"] * 7, _notes(report, row))
+                table.add_row(row.scenario, row.side, str(row.workers), *["-"] * 9, _notes(report, row))
                 continue
             table.add_row(
                 row.scenario,
@@ -126,6 +146,8 @@ def scenario_table(report: Report) -> Table:
                 _ms(result.p(99)),
                 str(result.errors),
                 _ms(row.server_p50),
+                f"{row.server_cpu_ms:.1f}",
+                f"{row.sims_cpu_ms:.1f}",
                 _notes(report, row),
             )
         table.add_section()
@@ -208,6 +230,11 @@ def print_report(report: Report) -> str:
         console.print(
             f"floor: slowest department read p50 {slowest.p50_ms:.1f} ms "
             f"({slowest.system} {slowest.route}, called directly)"
+        )
+    if report.dependent_routes and report.critical_path_ms:
+        console.print(
+            f"critical path ≈ {report.critical_path_ms:.1f} ms: {', '.join(report.dependent_routes)} "
+            "must wait for an earlier answer"
         )
     console.print(scenario_table(report))
     console.print(targets_table(report))

@@ -29,8 +29,8 @@ sys.path.insert(0, str(REPO))
 from bench import peer as peer_mod  # noqa: E402
 from bench import profiling  # noqa: E402
 from bench.floor import slowest_route  # noqa: E402
-from bench.load import LoadResult  # noqa: E402
-from bench.processes import rss_mib  # noqa: E402
+from bench.load import RequestFactory  # noqa: E402
+from bench.processes import cpu_seconds, rss_mib  # noqa: E402
 from bench.queries import current_schema, enterprise_query, me_query  # noqa: E402
 from bench.report import Memory, Report, print_report  # noqa: E402
 from bench.scenarios import (  # noqa: E402
@@ -48,6 +48,13 @@ from bench.stack import Gateway, Stack, gateway, stack  # noqa: E402
 
 RESULTS = REPO / "bench" / "results"  # git-ignored
 MAX_REQUESTS = 2_000_000  # a hard bound on any one scenario, whatever its duration
+
+
+@dataclass(frozen=True)
+class Operations:
+    me: str
+    enterprise: str | None
+    enterprise_note: str
 
 
 @dataclass
@@ -122,20 +129,35 @@ def routes_of_one_me(st: Stack, gw: Gateway, people: list[BenchPerson], me: str)
     return st.sims.routes_hit()
 
 
-def run_scenario(
-    gw_url: str, log_reader: ServerLog | None, row: Row, factory_tag: str, factory: object, opts: Options
-) -> Row:
-    if log_reader:
-        log_reader.mark()
-    result: LoadResult = asyncio.run(
-        measure(gw_url, factory, clients=row.clients, duration_s=opts.duration_s, max_requests=MAX_REQUESTS)  # type: ignore[arg-type]
+@dataclass
+class Target:
+    """Where a scenario's requests go, and which processes do the work (for CPU per request)."""
+
+    url: str
+    server_pids: list[int]
+    sims_pid: int
+    server_log: ServerLog | None = None
+
+
+def run_scenario(target: Target, row: Row, tag: str, factory: RequestFactory, opts: Options) -> Row:
+    if target.server_log:
+        target.server_log.mark()
+    server_before = sum(cpu_seconds(pid) for pid in target.server_pids)
+    sims_before = cpu_seconds(target.sims_pid)
+    result = asyncio.run(
+        measure(target.url, factory, clients=row.clients, duration_s=opts.duration_s, max_requests=MAX_REQUESTS)
     )
     row.result = result
-    if log_reader:
-        row.server_ms = log_reader.latencies_ms(factory_tag)
+    if result.requests:
+        row.server_cpu_ms = (
+            (sum(cpu_seconds(pid) for pid in target.server_pids) - server_before) * 1000 / result.requests
+        )
+        row.sims_cpu_ms = (cpu_seconds(target.sims_pid) - sims_before) * 1000 / result.requests
+    if target.server_log:
+        row.server_ms = target.server_log.latencies_ms(tag)
     log(
         f"{row.side:>4} w{row.workers} {row.scenario:<16} {result.rps:8.1f} rps  "
-        f"p50 {result.p(50):7.1f} ms  errors {result.errors}"
+        f"p50 {result.p(50):7.1f} ms  errors {result.errors}  CPU/request {row.server_cpu_ms:.1f} ms"
     )
     if result.errors:
         log(f"     first errors: {result.error_samples}")
@@ -166,6 +188,8 @@ def summary(report: Report) -> dict[str, Any]:
                         "server_p50_ms": row.server_p50,
                         "mean_bytes": round(result.mean_bytes),
                         "client_cpu_s": round(result.client_cpu_s, 1),
+                        "server_cpu_ms_per_request": round(row.server_cpu_ms, 2),
+                        "simulators_cpu_ms_per_request": round(row.sims_cpu_ms, 2),
                     }
                     if result
                     else {}
@@ -210,20 +234,9 @@ def main(argv: list[str] | None = None) -> int:
                 log("composing the peer's supergraph (Mesh Compose, OpenAPI)")
                 systems = [name for name in st.sims.urls if name != "catalogue"]
                 supergraph = peer_mod.compose(workdir, st.sims.urls, systems)
+            operations = Operations(me, enterprise.query, enterprise.note)
             for workers in opts.workers:
-                run_workers(
-                    st,
-                    workdir,
-                    workers,
-                    people,
-                    legal_rep,
-                    me,
-                    enterprise.query,
-                    enterprise.note,
-                    supergraph,
-                    opts,
-                    report,
-                )
+                run_workers(st, workdir, workers, people, legal_rep, operations, supergraph, opts, report)
         report.load_average = " ".join(Path("/proc/loadavg").read_text().split()[:3])
         text = print_report(report)
         RESULTS.mkdir(exist_ok=True)
@@ -244,14 +257,13 @@ def run_workers(
     workers: int,
     people: list[BenchPerson],
     legal_rep: list[BenchPerson],
-    me: str,
-    enterprise: str | None,
-    enterprise_note: str,
+    operations: Operations,
     supergraph: Path | None,
     opts: Options,
     report: Report,
 ) -> None:
     clients = opts.clients
+    me = operations.me
     # -- ours, uncached: me, search, ask, enterprise; memory; the soak on the last worker count --
     log(f"our gateway, {workers} worker(s), sections uncached")
     with gateway(st, workers=workers, fresh_seconds=0, label=f"uncached-w{workers}") as gw:
@@ -260,48 +272,29 @@ def run_workers(
         if not report.routes:
             report.routes = routes_of_one_me(st, gw, people, me)
             report.floor = slowest_route(st.sims.urls, report.routes, people[0].id_number)
-        server_log = ServerLog(gw.log)
+        target = Target(gw.url, gw.worker_pids(), st.sims.pid, ServerLog(gw.log))
         profile_run = None
         raw = workdir / f"profile-w{workers}.txt"
         if opts.profile and workers == opts.workers[0] and profiling.available():
             profile_run = profiling.start(gw.worker_pids()[0], opts.duration_s, raw)
         tag = f"me-u-w{workers}"
-        report.rows.append(
-            run_scenario(
-                gw.url,
-                server_log,
-                Row("me (uncached)", "ours", workers, clients),
-                tag,
-                me_requests(people, tag, me),
-                opts,
-            )
-        )
+        row = Row("me (uncached)", "ours", workers, clients)
+        report.rows.append(run_scenario(target, row, tag, me_requests(people, tag, me), opts))
         if profile_run is not None:
             report.profile = profiling.finish(profile_run, raw)
         tag = f"search-w{workers}"
-        report.rows.append(
-            run_scenario(
-                gw.url, server_log, Row("search", "ours", workers, clients), tag, search_requests(people, tag), opts
-            )
-        )
+        row = Row("search", "ours", workers, clients)
+        report.rows.append(run_scenario(target, row, tag, search_requests(people, tag), opts))
         tag = f"ask-w{workers}"
-        report.rows.append(
-            run_scenario(gw.url, server_log, Row("ask", "ours", workers, clients), tag, ask_requests(people, tag), opts)
-        )
-        if enterprise is None:
-            report.rows.append(Row("enterprise", "ours", workers, clients, note=f"skipped: {enterprise_note}"))
+        row = Row("ask", "ours", workers, clients)
+        report.rows.append(run_scenario(target, row, tag, ask_requests(people, tag), opts))
+        if operations.enterprise is None:
+            note = f"skipped: {operations.enterprise_note}"
+            report.rows.append(Row("enterprise", "ours", workers, clients, note=note))
         else:
             tag = f"ent-w{workers}"
-            report.rows.append(
-                run_scenario(
-                    gw.url,
-                    server_log,
-                    Row("enterprise", "ours", workers, clients),
-                    tag,
-                    me_requests(legal_rep, tag, enterprise),
-                    opts,
-                )
-            )
+            row = Row("enterprise", "ours", workers, clients, note="as legal-rep")
+            report.rows.append(run_scenario(target, row, tag, me_requests(legal_rep, tag, operations.enterprise), opts))
         memory.after_run = worker_rss(gw.worker_pids())
         if workers == opts.workers[-1] and opts.soak_s > 0:
             log(f"soak: {opts.soak_s:.0f} s of mixed load (me, search, ask)")
@@ -317,23 +310,17 @@ def run_workers(
             memory.after_soak = worker_rss(gw.worker_pids())
             memory.soak_requests = soak.requests
             memory.soak_errors = soak.errors
+            memory.soak_error_samples = soak.error_samples
         report.memory.append(memory)
 
     # -- ours, cached --
     log(f"our gateway, {workers} worker(s), sections cached")
     with gateway(st, workers=workers, fresh_seconds=3600, label=f"cached-w{workers}") as gw:
         asyncio.run(warm_up(gw.url, people, me, opts))
+        target = Target(gw.url, gw.worker_pids(), st.sims.pid, ServerLog(gw.log))
         tag = f"me-c-w{workers}"
-        report.rows.append(
-            run_scenario(
-                gw.url,
-                ServerLog(gw.log),
-                Row("me (cached)", "ours", workers, clients),
-                tag,
-                me_requests(people, tag, me),
-                opts,
-            )
-        )
+        row = Row("me (cached)", "ours", workers, clients)
+        report.rows.append(run_scenario(target, row, tag, me_requests(people, tag, me), opts))
 
     # -- the peer --
     if supergraph is None:
@@ -349,9 +336,9 @@ def run_workers(
             return body, {"Content-Type": "application/json"}
 
         asyncio.run(measure(pg.url, peer_factory, clients=clients, duration_s=opts.warmup_s, max_requests=MAX_REQUESTS))
-        row = run_scenario(pg.url, None, Row("me (equivalent)", "peer", workers, clients), "peer", peer_factory, opts)
-        row.note = f"{len(equivalent.fields)} REST reads in one query"
-        report.rows.append(row)
+        target = Target(pg.url, [pg.pid, *pg.worker_pids()], st.sims.pid)
+        row = Row("me (equivalent)", "peer", workers, clients, note=f"{len(equivalent.fields)} REST reads")
+        report.rows.append(run_scenario(target, row, "peer", peer_factory, opts))
         report.peer_rss.append(worker_rss(pg.worker_pids()))
 
 

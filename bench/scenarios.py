@@ -114,6 +114,10 @@ class Row:
     result: LoadResult | None = None
     server_ms: list[float] = field(default_factory=list)
     note: str = ""
+    # CPU time per request of the gateway's processes and of the simulators' process: unlike
+    # rates and latencies, these hold when other work shares the machine.
+    server_cpu_ms: float = 0.0
+    sims_cpu_ms: float = 0.0
 
     @property
     def server_p50(self) -> float | None:

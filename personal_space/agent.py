@@ -310,8 +310,10 @@ class AgentService:
         if code is not None:
             consent.code_hash = self._code_hash(consent.id, code)
         session.add(consent)
-        labels = "、".join(SECTION_LABELS[s] for s in chosen)
-        asked = f"{consent.agent_label}正在处理您的工单（{ticket_id}），申请查看：{labels}，授权{grant_minutes}分钟。"
+        asked = (
+            f"{consent.agent_label}正在处理您的工单（{ticket_id}），申请查看：{_labels(chosen)}，"
+            f"授权{grant_minutes}分钟。"
+        )
         if code is None:
             body = asked + "请在「授权请求」中同意或拒绝；如非本人来电，请拒绝。"
         else:

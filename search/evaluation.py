@@ -40,7 +40,12 @@ class AskCase:
 
 
 def reference_dir(repo_root: Path) -> Path:
-    return repo_root.parent / "shared" / "reference"
+    """The shared reference beside the checkout when it is there (the source of truth), else the
+    copy of the development query sets kept in the repository."""
+    shared = repo_root.parent / "shared" / "reference"
+    if (shared / "search_dev.tsv").exists():
+        return shared
+    return repo_root / "search" / "data" / "reference"
 
 
 def load_search_cases(path: Path) -> list[SearchCase]:

@@ -41,15 +41,16 @@ def request(index: int) -> NewWorkOrder:
 async def test_a_callers_and_a_companys_orders_round_trip_typed(orders: WorkOrdersClient) -> None:
     citizen = population().demo_people["citizen"].id_number
     page = await orders.by_subject(citizen, call_context())
-    assert page.total == 3
-    assert {o.kind for o in page.items} == {"投诉", "咨询", "建议"}
+    # Three seeded orders; other tests in the run may file more for the same person.
+    assert page.total >= 3
+    assert {"投诉", "咨询", "建议"} <= {o.kind for o in page.items}
     for order in page.items:
         assert order == await orders.by_id(order.order_id, call_context())
         assert order.history[0].action == "受理"
         assert order.deadline >= order.accepted_at.date()
     company = await orders.by_subject(DEMO_COMPANY, call_context(), subject_id_type="001")
-    assert company.total == 3
-    assert {o.caller.name for o in company.items} == {"王志强", "赵敏"}
+    assert company.total >= 3
+    assert {"王志强", "赵敏"} <= {o.caller.name for o in company.items}
 
 
 async def test_file_add_information_and_rate_through_the_connector(

@@ -281,7 +281,7 @@ def test_every_consented_section_is_read_and_logged(gateway: GatewayClient) -> N
 
 
 def test_a_closed_ticket_ends_access(gateway: GatewayClient) -> None:
-    ticket = granted(gateway, "citizen2", ["PROFILE"])
+    ticket = granted(gateway, "staff", ["PROFILE"])
     assert workspace_ticket(open_ticket(gateway, ticket))["__typename"] == "AgentTicket"
     response = HTTP.post(f"{gateway.simulators['workorders']}/_admin/advance", json={"id": ticket, "steps": 5})
     assert response.status_code == 200, response.text
@@ -339,11 +339,11 @@ def _code_for(gateway: GatewayClient, username: str, ticket: str) -> str:
 
 
 def test_one_time_code_read_back_by_the_caller(gateway: GatewayClient) -> None:
-    ticket = new_ticket(gateway, "citizen2", "咨询水费缴纳")
+    ticket = new_ticket(gateway, "citizen", "咨询电费缴纳")
     consent = request_consent(gateway, ticket, ["BILLS"], method="ONE_TIME_CODE")
     assert consent["method"] == "ONE_TIME_CODE"
     assert consent["codeAttemptsLeft"] == 5
-    code = _code_for(gateway, "citizen2", ticket)
+    code = _code_for(gateway, "citizen", ticket)
     wrong = f"{(int(code) + 1) % 10**6:06d}"
     rejected = gateway.graphql(CONFIRM, {"id": consent["id"], "code": wrong}, as_user="agent")["data"]
     assert rejected["confirmAgentConsentCode"] == {
@@ -354,14 +354,14 @@ def test_one_time_code_read_back_by_the_caller(gateway: GatewayClient) -> None:
     }
     assert workspace_ticket(open_ticket(gateway, ticket))["__typename"] == "NotAllowed"
     # Only the agent who asked can submit the code.
-    other = gateway.graphql(CONFIRM, {"id": consent["id"], "code": code}, as_user="citizen2")["data"]
+    other = gateway.graphql(CONFIRM, {"id": consent["id"], "code": code}, as_user="citizen")["data"]
     assert other["confirmAgentConsentCode"]["__typename"] == "NotAllowed"
     confirmed = gateway.graphql(CONFIRM, {"id": consent["id"], "code": code}, as_user="agent")["data"]
     assert confirmed["confirmAgentConsentCode"]["status"] == "APPROVED"
     caller = workspace_ticket(open_ticket(gateway, ticket))["caller"]
     assert caller["bills"]["totalCount"] > 0
     assert caller["profile"] is None
-    notes = gateway.graphql(NOTIFICATIONS, as_user="citizen2")["data"]["me"]["notifications"]["edges"]
+    notes = gateway.graphql(NOTIFICATIONS, as_user="citizen")["data"]["me"]["notifications"]["edges"]
     assert any(e["node"]["kind"] == "agent_consent_granted" for e in notes)
 
 

@@ -78,10 +78,16 @@ def test_writes_need_a_caller(gateway: GatewayClient) -> None:
 def test_preferences_update(gateway: GatewayClient) -> None:
     mutation = """mutation($key: String!) { updatePreferences(idempotencyKey: $key, clientMode: ELDER) {
         __typename ... on PreferencesUpdated { preferences { clientMode notificationDigest } } } }"""
-    body = gateway.graphql(mutation, {"key": key()}, as_user="elder")
-    assert body["data"]["updatePreferences"]["preferences"] == {"clientMode": "ELDER", "notificationDigest": "INSTANT"}
-    read = gateway.graphql("{ me { preferences { clientMode } } }", as_user="elder")
-    assert read["data"]["me"]["preferences"]["clientMode"] == "ELDER"
+    try:
+        body = gateway.graphql(mutation, {"key": key()}, as_user="elder")
+        assert body["data"]["updatePreferences"]["preferences"] == {
+            "clientMode": "ELDER",
+            "notificationDigest": "INSTANT",
+        }
+        read = gateway.graphql("{ me { preferences { clientMode } } }", as_user="elder")
+        assert read["data"]["me"]["preferences"]["clientMode"] == "ELDER"
+    finally:  # other tests expect the elder's default presentation
+        gateway.graphql(mutation.replace("ELDER", "STANDARD"), {"key": key()}, as_user="elder")
 
 
 def test_data_access_log_shows_reads_of_my_data(gateway: GatewayClient) -> None:
@@ -92,4 +98,6 @@ def test_data_access_log_shows_reads_of_my_data(gateway: GatewayClient) -> None:
     )["data"]["me"]["dataAccessLog"]["edges"]
     entries = [e["node"] for e in log]
     assert any(set(e["sections"]) >= {"profile", "licences"} for e in entries)
-    assert all(e["accessor"] == "本人" and e["purpose"] == "本人查询" for e in entries)
+    own = [e for e in entries if e["accessor"] == "本人"]
+    assert own
+    assert all(e["purpose"] == "本人查询" for e in own)

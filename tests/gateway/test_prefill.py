@@ -197,13 +197,13 @@ def test_prefill_reads_records_only_where_the_item_needs_them(gateway: GatewayCl
     assert "records" in entry["sections"]
 
 
-def test_a_suspended_licence_is_not_a_substitute(gateway: GatewayClient) -> None:
-    form = prefill(gateway, "citizen2", "GA-015")
+def test_an_invalid_licence_is_not_a_substitute(gateway: GatewayClient) -> None:
+    form = prefill(gateway, "legal-rep", "GA-015")
     licence = by_key(form)["driving_licence_number"]
     assert licence["value"] is not None
-    assert licence["verified"] is False  # 暂扣
+    assert licence["verified"] is False  # 失效: past its validity
     kept = {m["name"]: m["note"] for m in form["materialsToProvide"]}
-    assert "暂扣" in kept["机动车驾驶证"]
+    assert "失效" in kept["机动车驾驶证"]
     assert names(form["exemptMaterials"]) == {"申请人居民身份证"}
 
 
