@@ -12,6 +12,7 @@ import httpx
 from fastapi import FastAPI
 from prometheus_client import CollectorRegistry
 from purgatory import AsyncCircuitBreakerFactory
+from purgatory.service._async.unit_of_work import AsyncRedisUnitOfWork
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async_engine
 
 from connectors.config import SystemConfig, load_systems
@@ -66,6 +67,18 @@ def subject_linker(settings: Settings, systems: dict[str, SystemConfig]) -> Subj
     return SubjectLinker({name: secret_for(config) for name, config in systems.items()})
 
 
+async def build_breakers(settings: Settings) -> AsyncCircuitBreakerFactory:
+    """Circuit breakers per department system; with Redis, every instance sees one state, so a
+    system that one instance found down is not hammered by the others."""
+    if not settings.redis_url:
+        return AsyncCircuitBreakerFactory()
+    uow = AsyncRedisUnitOfWork(settings.redis_url)
+    uow.contexts.prefix = f"{settings.redis_prefix}cbr::"  # type: ignore[attr-defined]
+    breakers = AsyncCircuitBreakerFactory(uow=uow)
+    await breakers.initialize()
+    return breakers
+
+
 def build_engine(settings: Settings) -> AsyncEngine:
     if settings.database_url.startswith("sqlite"):
         return create_async_engine(settings.database_url, connect_args={"timeout": 30})
@@ -81,7 +94,7 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     rate_limiter = build_rate_limiter(settings.redis_url, settings.redis_prefix)
     http = httpx.AsyncClient(timeout=httpx.Timeout(3.0))
     metrics = CollectorRegistry()
-    breakers = AsyncCircuitBreakerFactory()
+    breakers = await build_breakers(settings)
     systems = load_systems(settings.systems_file, settings.system_urls)
     connectors = build_connectors(
         systems,

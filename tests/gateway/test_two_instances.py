@@ -113,3 +113,17 @@ def test_two_workers_deliver_each_write_once_and_caches_agree(pair: tuple[Gatewa
     for title in titles:
         assert seen.count(title) == 1, title
     assert len(seen) == len(before) + len(titles)
+
+
+def test_a_breaker_opened_through_a_is_open_on_b(pair: tuple[GatewayClient, GatewayClient]) -> None:
+    a, b = pair
+    a.faults("licences", error_rate=1.0)
+    try:
+        for user in ("citizen", "citizen2", "elder", "staff", "agent", "clerk"):
+            a.graphql("{ me { licences { totalCount } } }", as_user=user)
+        state = b.http.get(f"{b.url}/readyz").json()["departments"]["licences"]["state"]
+        assert state == "down"
+        body = b.graphql("{ me { licences { totalCount } } }", as_user="operator")
+        assert body["errors"][0]["extensions"]["code"] == "DEPARTMENT_UNAVAILABLE"
+    finally:
+        a.faults("licences")
