@@ -138,6 +138,19 @@ class SpaceSections:
 
         return await self._fetch("ratings", "ratings", caller, person, audit, fetch, Rating, mask)
 
+    async def ratings_for_cases(
+        self, caller: Caller, person: PersonRecord, audit: AuditTrail, case_ids: list[str]
+    ) -> Federated[Rating]:
+        """The ratings of many cases in one call (the DataLoader behind `Case.rating`)."""
+        audit.read(person.account_id, "ratings")
+        call = self.space.call_context(caller, audit.request_id, audit.purpose)
+        verdict = await self.space.connectors.ratings.for_cases(case_ids, call)
+        source = self.space.provenance(self.space.connectors.ratings.base.config)
+        mine = [r for r in verdict.items if r.rater.id_number.upper() == person.id_number.upper()]
+        return Federated(
+            [r.model_copy(update={"rater": _mask_party(self.m, r.rater), "applicant_id": None}) for r in mine], source
+        )
+
     async def awaiting_rating(self, caller: Caller, person: PersonRecord, audit: AuditTrail) -> Federated[CaseView]:
         """Finished cases the person has not rated yet (好差评 asks for one per case)."""
         audit.read(person.account_id, "awaitingRating")

@@ -25,6 +25,7 @@ from personal_space.outbox import OutboxWorker
 from personal_space.prefill import PrefillService
 from personal_space.sections import SpaceSections
 from personal_space.service import PersonalSpaceService
+from resolvers.loaders import Loaders
 from search.service import SearchService
 
 
@@ -75,6 +76,7 @@ class Context(BaseContext):
         self.auth_error = auth_error
         self.audit = AuditTrail(caller=caller, request_id=request_id)
         self.after_commit: list[Callable[[], None]] = []
+        self.loaders = Loaders(self)
         self.elder_preference: bool | None = None  # looked up once, when a section needs it
         # Set by the gateway: verifies a bearer token and fills caller and person.
         self.authenticator: Callable[[Context, str | None], Awaitable[None]] | None = None

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 from personal_space import owned
 from personal_space.sections import china_today
+from personal_space.timeline import timeline as personal_timeline
 from resolvers.context import ClientMode, Info
 from resolvers.federation import federated
 from resolvers.permissions import require_person
 from schema.types.common import Connection
 from schema.types.sections import Appointment, Bill, Case, Rating, Records, WorkOrder
+from schema.types.timeline import Timeline, TimelineEntry
 
 
 async def is_elder(info: Info) -> bool:
@@ -105,3 +107,11 @@ async def records(info: Info) -> Records | None:
     return Records.of(
         view, info.context.services.space.provenance(info.context.services.space.connectors.records.base.config)
     )
+
+
+async def timeline(info: Info, first: int | None = None, after: str | None = None) -> Timeline:
+    caller, person = require_person(info)
+    async with info.context.db() as session:
+        stream = await personal_timeline(info.context.services.sections, session, caller, person, info.context.audit)
+    entries = Connection.paginate([TimelineEntry.of(e) for e in stream.entries], await page_size(info, first), after)
+    return Timeline(entries=entries, missing_sections=stream.missing)

@@ -11,6 +11,7 @@ from schema.types.owned import DataAccess, Favourite, Notification, Preferences
 from schema.types.sections import Appointment, Bill, Case, Rating, Records, WorkOrder
 from schema.types.space import Licence, Profile
 from schema.types.submissions import Submission
+from schema.types.timeline import Timeline
 
 
 @strawberry.type(description="个人服务空间")
@@ -34,6 +35,9 @@ class PersonalSpace:
     )
     bills: Connection[Bill] | None = strawberry.field(resolver=sections.bills, description="水电气账单")
     records: Records | None = strawberry.field(resolver=sections.records, description="社保、公积金、医保")
+    timeline: Timeline = strawberry.field(
+        resolver=sections.timeline, description="一条时间线：办件、工单、评价、预约、亮证，最新在前"
+    )
     submissions: Connection[Submission] = strawberry.field(
         resolver=submissions.my_submissions, description="我提交给部门的事项及送达状态"
     )

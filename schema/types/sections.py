@@ -62,6 +62,11 @@ class Case(Node):
     finished_at: datetime | None
     source: Source
 
+    @strawberry.field(description="这件办件的好差评（同一请求内批量获取）")
+    async def rating(self, info: strawberry.Info) -> Rating | None:
+        found = await info.context.loaders.case_ratings.load(self.case_id)
+        return Rating.of(*found) if found else None
+
     @classmethod
     def of(cls, view: CaseView, source: Provenance, *, elder: bool, today: date) -> Case:
         c = view.case

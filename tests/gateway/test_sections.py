@@ -95,3 +95,33 @@ def test_sections_are_audited_as_the_persons_own_reads(gateway: GatewayClient) -
     log = gateway.graphql("{ me { dataAccessLog(first: 3) { edges { node { sections } } } } }", as_user="legal-rep")
     sections = set(log["data"]["me"]["dataAccessLog"]["edges"][0]["node"]["sections"])
     assert {"cases", "workOrders", "ratings", "appointments", "bills", "records"} <= sections
+
+
+def test_timeline_joins_the_sections_newest_first(gateway: GatewayClient) -> None:
+    query = "{ me { timeline(first: 50) { missingSections entries { totalCount edges { node { at kind title status nodeId } } } } } }"
+    timeline = gateway.graphql(query, as_user="citizen")["data"]["me"]["timeline"]
+    assert timeline["missingSections"] == []
+    nodes = [e["node"] for e in timeline["entries"]["edges"]]
+    assert {"CASE", "WORK_ORDER", "RATING", "APPOINTMENT"} <= {n["kind"] for n in nodes}
+    assert [n["at"] for n in nodes] == sorted((n["at"] for n in nodes), reverse=True)
+    gateway.faults("ratings", error_rate=1.0)
+    # citizen's ratings come from the last good copy; a person never read before has none.
+    stale = gateway.graphql(query, as_user="citizen")["data"]["me"]["timeline"]
+    assert stale["missingSections"] == []
+    assert "RATING" in {e["node"]["kind"] for e in stale["entries"]["edges"]}
+    partial = gateway.graphql(query, as_user="clerk")["data"]["me"]["timeline"]
+    assert partial["missingSections"] == ["ratings"]
+
+
+def test_case_ratings_come_in_one_batched_call(gateway: GatewayClient) -> None:
+    ratings = gateway.simulators["ratings"]
+    gateway.http.delete(f"{ratings}/_admin/requests")
+    body = gateway.graphql(
+        "{ me { cases(first: 20) { edges { node { caseId rating { level source { system } } } } } } }",
+        as_user="citizen",
+    )
+    cases = [e["node"] for e in body["data"]["me"]["cases"]["edges"]]
+    assert len(cases) > 3
+    assert any(c["rating"] is not None for c in cases)
+    counted = gateway.http.get(f"{ratings}/_admin/requests").json()
+    assert counted["total"] == 1  # one lookup for every case on the page
