@@ -98,7 +98,10 @@ def test_sections_are_audited_as_the_persons_own_reads(gateway: GatewayClient) -
 
 
 def test_timeline_joins_the_sections_newest_first(gateway: GatewayClient) -> None:
-    query = "{ me { timeline(first: 50) { missingSections entries { totalCount edges { node { at kind title status nodeId } } } } } }"
+    query = (
+        "{ me { timeline(first: 50) { missingSections"
+        " entries { totalCount edges { node { at kind title status nodeId } } } } } }"
+    )
     timeline = gateway.graphql(query, as_user="citizen")["data"]["me"]["timeline"]
     assert timeline["missingSections"] == []
     nodes = [e["node"] for e in timeline["entries"]["edges"]]
