@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+from connectors.errors import DepartmentError
 from personal_space import owned
+from personal_space.common_services import common_services as pick_common_services
 from personal_space.sections import china_today
 from personal_space.timeline import timeline as personal_timeline
 from resolvers.context import ClientMode, Info
 from resolvers.federation import federated
 from resolvers.permissions import require_person
 from schema.types.common import Connection
+from schema.types.search import ServiceItem
 from schema.types.sections import Appointment, Bill, Case, Rating, Records, WorkOrder
 from schema.types.timeline import Timeline, TimelineEntry
 
@@ -115,3 +118,30 @@ async def timeline(info: Info, first: int | None = None, after: str | None = Non
         stream = await personal_timeline(info.context.services.sections, session, caller, person, info.context.audit)
     entries = Connection.paginate([TimelineEntry.of(e) for e in stream.entries], await page_size(info, first), after)
     return Timeline(entries=entries, missing_sections=stream.missing)
+
+
+async def common_services(info: Info, first: int | None = None) -> list[ServiceItem]:
+    """常用服务: favourites, then recent dealings, then what the person's age group uses most."""
+    _, person = require_person(info)
+    search = info.context.services.search
+    if search is None:
+        return []
+    async with info.context.db() as session:
+        favourites = [f.item_code for f in await owned.favourites(session, person.account_id)]
+    recent: list[str] = []
+    caller = info.context.caller
+    if caller is not None:
+        try:
+            cases = await info.context.services.sections.cases(caller, person, info.context.audit)
+            recent = [view.case.item_code for view in cases.items[:10]]
+        except DepartmentError:
+            recent = []  # the list still works from favourites and age
+    limit = first if first is not None else (4 if await is_elder(info) else 8)
+    codes = pick_common_services(
+        age=person.age_on(china_today()),
+        favourites=favourites,
+        recent=recent,
+        known=set(search.catalogue.items),
+        limit=max(0, min(limit, 20)),
+    )
+    return [ServiceItem.of(search.catalogue.items[code]) for code in codes]

@@ -8,6 +8,7 @@ from resolvers import owned, sections, submissions
 from resolvers import space as resolve
 from schema.types.common import Connection
 from schema.types.owned import DataAccess, Favourite, Notification, Preferences
+from schema.types.search import ServiceItem
 from schema.types.sections import Appointment, Bill, Case, Rating, Records, WorkOrder
 from schema.types.space import Licence, Profile
 from schema.types.submissions import Submission
@@ -35,6 +36,10 @@ class PersonalSpace:
     )
     bills: Connection[Bill] | None = strawberry.field(resolver=sections.bills, description="水电气账单")
     records: Records | None = strawberry.field(resolver=sections.records, description="社保、公积金、医保")
+    common_services: list[ServiceItem] = strawberry.field(
+        resolver=sections.common_services,
+        description="常用服务：我的收藏、最近办理、同龄人常办；长辈模式只列最常用的几项",
+    )
     timeline: Timeline = strawberry.field(
         resolver=sections.timeline, description="一条时间线：办件、工单、评价、预约、亮证，最新在前"
     )

@@ -128,3 +128,16 @@ def test_case_ratings_come_in_one_batched_call(gateway: GatewayClient) -> None:
     assert any(c["rating"] is not None for c in cases)
     counted = gateway.http.get(f"{ratings}/_admin/requests").json()
     assert counted["total"] == 1  # one lookup for every case on the page
+
+
+def test_common_services_follow_age_history_and_mode(gateway: GatewayClient) -> None:
+    query = "{ me { commonServices { code name } } }"
+    elder = gateway.graphql(query, as_user="elder", headers={"X-Client-Mode": "elder"})["data"]["me"]["commonServices"]
+    standard = gateway.graphql(query, as_user="elder")["data"]["me"]["commonServices"]
+    assert len(elder) == 4
+    assert len(standard) == 8
+    assert [s["code"] for s in elder] == [s["code"] for s in standard][:4]
+    young = gateway.graphql(query, as_user="staff")["data"]["me"]["commonServices"]
+    # What an 83-year-old needs first is not what a 31-year-old needs first.
+    assert {"RS-016", "MZ-007"} & {s["code"] for s in standard}
+    assert {s["code"] for s in young} != {s["code"] for s in standard}
