@@ -54,8 +54,12 @@ services-down: ## stop them (the Elasticsearch download stays cached)
 
 test: check services-up unit ## everything CI runs: lint, types, real services, the whole suite (embedded and real)
 
-bench: install ## benchmarks (print tables)
-	$(PY) bench/run_all.py
+bench/peer/node_modules/.installed: bench/peer/package-lock.json
+	npm ci --prefix bench/peer --silent --no-audit --no-fund
+	@touch $@
+
+bench: install bench/peer/node_modules/.installed ## benchmarks: our gateway vs the floor and vs Hive Gateway (BENCH_ARGS=--quick for ~1 min)
+	$(PY) bench/run_all.py $(BENCH_ARGS)
 
 clean: ## remove the demo state and caches
 	rm -rf .demo .pytest_cache .mypy_cache .ruff_cache

@@ -41,6 +41,7 @@ from personal_space.licence_show import LicenceShowService
 from personal_space.links import SubjectLinker
 from personal_space.outbox import OutboxWorker
 from personal_space.personal_deliveries import PersonalDeliveries
+from personal_space.polling import CasePoller
 from personal_space.prefill import PrefillService, load_forms
 from personal_space.section_cache import SectionCache
 from personal_space.sections import SpaceSections
@@ -158,6 +159,7 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
             # Looked up at call time: a reindex replaces the catalogue object.
             catalogue_item=lambda code: search.service.catalogue.items.get(code),
         ),
+        poller=CasePoller(sessionmaker, identity, space, bus, cache, interval_seconds=settings.poll_interval_seconds),
     )
     app.state.citizen = AppState(
         settings=settings,
@@ -179,14 +181,16 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         services=services,
         rate_limiter=rate_limiter,
     )
-    worker = asyncio.create_task(outbox.run(), name="outbox") if settings.outbox_worker else None
+    background = [asyncio.create_task(services.poller.run(), name="poller")] if services.poller else []
+    if settings.outbox_worker:
+        background.append(asyncio.create_task(outbox.run(), name="outbox"))
     try:
         yield
     finally:
-        if worker is not None:
-            worker.cancel()
+        for task in background:
+            task.cancel()
             with contextlib.suppress(asyncio.CancelledError):
-                await worker
+                await task
         await search.aclose()
         await bus.aclose()
         await rate_limiter.aclose()

@@ -81,6 +81,9 @@ class Settings(BaseSettings):
     persisted_queries_file: Path | None = None
     persisted_queries_only: bool = False
 
+    # Live-update fallback: how often subscribed people's cases are polled (webhooks are primary).
+    poll_interval_seconds: float = Field(default=60.0, gt=0, le=3600)
+
     masking_policy: str = "standard"
     log_level: str = "INFO"
     demo_dir: Path = Path(".demo")

@@ -56,6 +56,7 @@ async def department_webhook(request: Request) -> Response:
             linker=state.services.identity.linker,
             bus=state.services.bus,
             space=state.services.space,
+            cache=state.cache,
         )
     log.info("webhook handled", extra={"system": system, "event": event.event, "accounts": told})
     return Response(status_code=204)

@@ -8,9 +8,11 @@ from datetime import datetime
 from pydantic import BaseModel, Field
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from kit.cache import Cache
 from kit.events import EventBus
 from personal_space.links import SubjectLinker
 from personal_space.models import Account, Notification
+from personal_space.polling import first_to_announce
 from personal_space.service import PersonalSpaceService
 
 
@@ -50,11 +52,14 @@ async def handle(
     linker: SubjectLinker,
     bus: EventBus,
     space: PersonalSpaceService,
+    cache: Cache,
 ) -> int:
     """Tell everyone the event concerns; returns how many accounts were told."""
     kind = EVENT_KINDS.get(event.event)
     if kind is None or event.subject_id_hash is None:
         return 0
+    if not await first_to_announce(cache, event.system, event.object_id, event.status):
+        return 0  # the poller (or a retried webhook) already told them
     links = await linker.accounts_for(session, event.system, event.subject_id_hash)
     for link in links:
         body = kind.body.format(status=event.status)

@@ -22,6 +22,7 @@ from personal_space.enterprise_grants import StaffAuthorisations
 from personal_space.identity import IdentityService, PersonRecord
 from personal_space.licence_show import LicenceShowService
 from personal_space.outbox import OutboxWorker
+from personal_space.polling import CasePoller
 from personal_space.prefill import PrefillService
 from personal_space.sections import SpaceSections
 from personal_space.service import PersonalSpaceService
@@ -44,6 +45,7 @@ class Services:
     outbox: OutboxWorker
     licence_show: LicenceShowService
     sections: SpaceSections
+    poller: CasePoller | None = None
     # Smart search and answers; None only where a caller builds Services without it.
     search: SearchService | None = None
     # The enterprise space and staff authorisations; None only where a caller builds Services without them.

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import AsyncGenerator
 
 from resolvers.context import Info
@@ -16,6 +17,8 @@ async def my_updates(info: Info) -> AsyncGenerator[SpaceUpdate, None]:
         params = context.connection_params if isinstance(context.connection_params, dict) else {}
         await context.authenticate(params.get("Authorization") or params.get("authorization"))
     _, person = require_person(info)
-    async with context.services.bus.subscribe(f"user:{person.account_id}") as events:
-        async for event in events:
-            yield SpaceUpdate.of(event)
+    poller = context.services.poller
+    with poller.watching(person.account_id) if poller else contextlib.nullcontext():
+        async with context.services.bus.subscribe(f"user:{person.account_id}") as events:
+            async for event in events:
+                yield SpaceUpdate.of(event)

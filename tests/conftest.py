@@ -98,6 +98,7 @@ def gateway_settings(
         search_index=f"citizen-test-{workdir.name}".lower(),
         outbox_lease_seconds=3.0,
         section_fresh_seconds=0,
+        poll_interval_seconds=1.0,
         # The suite is one busy client on loopback; the limits themselves are tested in test_abuse.
         rate_limit_per_ip=1_000_000,
         rate_limit_per_caller=1_000_000,

@@ -185,3 +185,22 @@ def test_forged_webhooks_are_refused(gateway: GatewayClient) -> None:
     assert forged.status_code == 401
     unknown = gateway.http.post(f"{gateway.url}/webhooks/departments", content=body, headers={"X-Ca-Key": "evil"})
     assert unknown.status_code == 401
+
+
+def test_without_webhooks_polling_still_brings_the_update(gateway: GatewayClient, webhook_targets: list[str]) -> None:
+    cases = gateway.graphql("{ me { cases(first: 50) { edges { node { caseId status } } } } }", as_user="elder")
+    running = next(e["node"] for e in cases["data"]["me"]["cases"]["edges"] if e["node"]["status"] in ("受理", "审查"))
+    webhook_targets.remove(gateway.url)  # this department's calls back no longer reach us
+    subscription = Subscription(gateway.url, gateway.token("elder"), UPDATES)
+    try:
+        time.sleep(2.5)  # the poller takes its baseline
+        response = gateway.http.post(
+            f"{gateway.simulators['cases']}/_admin/advance", json={"id": running["caseId"], "steps": 1}
+        )
+        assert response.status_code == 200, response.text
+        update = subscription.next(timeout=30)["payload"]["data"]["myUpdates"]
+        assert update["type"] == "CASE_STATUS_CHANGED"
+        assert update["objectId"] == running["caseId"]
+    finally:
+        subscription.close()
+        webhook_targets.append(gateway.url)
