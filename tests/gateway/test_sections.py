@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from tests.support.gateway import GatewayClient
+from tests.support.gateway import GatewayClient, newcomer_token
 
 HOME = """{ me {
   cases { totalCount edges { node { id caseId itemName status displayStatus speakableText promisedDeadline
@@ -112,7 +112,7 @@ def test_timeline_joins_the_sections_newest_first(gateway: GatewayClient) -> Non
     stale = gateway.graphql(query, as_user="citizen")["data"]["me"]["timeline"]
     assert stale["missingSections"] == []
     assert "RATING" in {e["node"]["kind"] for e in stale["entries"]["edges"]}
-    partial = gateway.graphql(query, as_user="clerk")["data"]["me"]["timeline"]
+    partial = gateway.graphql(query, token=newcomer_token(gateway.idp, 3))["data"]["me"]["timeline"]
     assert partial["missingSections"] == ["ratings"]
 
 

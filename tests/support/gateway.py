@@ -46,3 +46,24 @@ class GatewayClient:
             self.http.post(f"{base}/_admin/faults", json=faults).raise_for_status()
         else:
             self.http.delete(f"{base}/_admin/faults").raise_for_status()
+
+
+def newcomer_token(idp: DevIdentityProvider, index: int) -> str:
+    """A token for someone of the simulated population logging in for the first time: a new
+    account (provisioned from the real-name claims) whose sections were never read or cached."""
+    import uuid
+
+    from simulators.common.population import population
+
+    people = [p for p in population().people if p.username is None and p.birth_date.year < 2000]
+    person = people[index % len(people)]
+    return idp.mint(
+        {
+            "sub": f"ynzw-newcomer-{uuid.uuid4().hex[:16]}",
+            "role": "citizen",
+            "name": person.name,
+            "id_number": person.id_number,
+            "phone_number": person.phone,
+            "preferred_username": f"newcomer-{uuid.uuid4().hex[:12]}",
+        }
+    )
