@@ -12,7 +12,7 @@ import logging
 import re
 import time
 from dataclasses import dataclass, field
-from typing import Any, TypeVar
+from typing import Any, TypeVar, cast
 
 import httpx
 import orjson
@@ -90,6 +90,14 @@ class SystemHealth:
         return "up" if self.last_success_at else "unknown"
 
 
+class _Abandoned(Exception):
+    """Given to callers sharing a read whose first caller was cancelled before it finished."""
+
+
+def _canonical(value: dict[str, Any] | None) -> bytes:
+    return orjson.dumps(value, option=orjson.OPT_SORT_KEYS, default=str) if value is not None else b""
+
+
 class _Transient(Exception):
     """Raised inside the retry loop for failures worth another read attempt."""
 
@@ -108,9 +116,11 @@ class DepartmentClient:
     http: httpx.AsyncClient = field(init=False)
     health: SystemHealth = field(default_factory=SystemHealth)
     _bulkhead: asyncio.Semaphore = field(init=False)
+    _reads_in_flight: dict[tuple[object, ...], asyncio.Future[Any]] = field(init=False)
 
     def __post_init__(self) -> None:
         cfg = self.config
+        self._reads_in_flight = {}
         self.http = httpx.AsyncClient(
             base_url=str(cfg.base_url).rstrip("/"),
             timeout=httpx.Timeout(
@@ -186,6 +196,49 @@ class DepartmentClient:
         body: dict[str, Any] | None = None,
         retry: bool,
         idempotency_key: str | None = None,
+    ) -> ModelT:
+        if not retry:
+            return await self._call_once(method, path, model, call, params, body, retry, idempotency_key)
+        # Sections of one request often need the same read (the case list feeds cases, awaiting
+        # rating and the timeline): identical reads of one request that are in flight together
+        # share one department call. Keyed by the request, so nothing is shared across requests.
+        key: tuple[object, ...] = (call.request_id, call.purpose, call.user_pseudonym, method, path, model)
+        key += (_canonical(params), _canonical(body))
+        shared = self._reads_in_flight.get(key)
+        if shared is not None:
+            try:
+                return cast(ModelT, await asyncio.shield(shared))
+            except _Abandoned:
+                pass  # the first caller gave up; read for ourselves
+            return await self._call_once(method, path, model, call, params, body, retry, None)
+        future: asyncio.Future[Any] = asyncio.get_running_loop().create_future()
+        self._reads_in_flight[key] = future
+        try:
+            result = await self._call_once(method, path, model, call, params, body, retry, None)
+        except asyncio.CancelledError:
+            future.set_exception(_Abandoned())
+            raise
+        except BaseException as exc:
+            future.set_exception(exc)
+            raise
+        else:
+            future.set_result(result)
+            return result
+        finally:
+            del self._reads_in_flight[key]
+            if not future.cancelled():
+                future.exception()  # mark it retrieved: most reads have no one sharing them
+
+    async def _call_once(
+        self,
+        method: str,
+        path: str,
+        model: type[ModelT],
+        call: CallContext,
+        params: dict[str, Any] | None,
+        body: dict[str, Any] | None,
+        retry: bool,
+        idempotency_key: str | None,
     ) -> ModelT:
         cfg = self.config
         started = time.perf_counter()

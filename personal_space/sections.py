@@ -20,7 +20,7 @@ from pydantic import BaseModel
 
 from connectors.appointments.models import Appointment
 from connectors.bills.models import Bill, BillSummary
-from connectors.cases.models import Case, Party
+from connectors.cases.models import Case
 from connectors.errors import NotFound
 from connectors.ratings.models import Rating
 from connectors.records.models import HousingFundAccount, MedicalAccount, SocialInsuranceSummary
@@ -252,6 +252,3 @@ def case_view(case: Case, today: date) -> CaseView:
 
 def money(value: Decimal) -> str:
     return f"{value:.2f}"
-
-
-__all__ = ["CaseView", "Party", "RecordsView", "SpaceSections", "case_view", "money"]
