@@ -36,6 +36,9 @@ def percentile(values: list[float], q: float) -> float:
 class LoadResult:
     latencies_ms: list[float] = field(default_factory=list)
     errors: int = 0
+    # Answers that carry a department's 404 as a GraphQL error (the peer's way of saying "this
+    # person has no such record"; ours answers an empty section): not failures.
+    not_found: int = 0
     error_samples: list[str] = field(default_factory=list)
     elapsed_s: float = 0.0
     response_bytes: int = 0
@@ -115,7 +118,9 @@ async def run_load(
                     result.note_error(f"HTTP {response.status_code}: {response.text[:160]}")
                     continue
                 error = graphql_error(response.content)
-                if error:
+                if error and "HTTP Error: 404" in error:
+                    result.not_found += 1
+                elif error:
                     result.note_error(error)
 
         await asyncio.gather(*(one_client() for _ in range(concurrency)))

@@ -105,6 +105,8 @@ def _notes(report: Report, row: Row) -> str:
     if row.scenario == "me (cached)" and peer and peer.result:
         notes.append(f"ours/peer rps {_ratio(row.result.rps, peer.result.rps)}")
         notes.append(f"p50 {_ratio(row.result.p(50), peer.result.p(50))}")
+    if row.result.not_found:
+        notes.append(f"{row.result.not_found} answers with a department 404 (no record), not counted as errors")
     notes.append(f"{row.result.mean_bytes / 1024:.1f} KiB/answer")
     return "; ".join(notes)
 

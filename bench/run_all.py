@@ -73,22 +73,22 @@ class Options:
 
 def parse_options(argv: list[str] | None = None) -> Options:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--quick", action="store_true", help="about a minute: 2 workers only, short runs and soak")
-    parser.add_argument("--duration", type=float, help="seconds per scenario (default 15, quick 4)")
+    parser.add_argument("--quick", action="store_true", help="a short try: 1 worker, 3 s per scenario, 10 s soak")
+    parser.add_argument("--duration", type=float, help="seconds per scenario (default 15, quick 3)")
     parser.add_argument("--soak", type=float, help="soak seconds (default 300, quick 10)")
     parser.add_argument("--clients", type=int, default=50, help="concurrent clients (default 50)")
-    parser.add_argument("--workers", default=None, help="gateway worker counts, e.g. 1,2 (default 1,2; quick 2)")
+    parser.add_argument("--workers", default=None, help="gateway worker counts, e.g. 1,2 (default 1,2; quick 1)")
     parser.add_argument("--latency-ms", type=int, default=50, help="injected latency of every department")
     parser.add_argument("--no-peer", action="store_true", help="skip the Hive Gateway peer")
     parser.add_argument("--no-profile", action="store_true", help="skip the py-spy profile")
     parser.add_argument("--keep", action="store_true", help="keep the work directory (logs, profiles)")
     args = parser.parse_args(argv)
     quick = bool(args.quick)
-    workers = [int(w) for w in (args.workers or ("2" if quick else "1,2")).split(",")]
+    workers = [int(w) for w in (args.workers or ("1" if quick else "1,2")).split(",")]
     if not 1 <= args.clients <= 1000 or any(not 1 <= w <= 16 for w in workers):
         parser.error("clients must be 1..1000 and workers 1..16")
     return Options(
-        duration_s=args.duration or (4.0 if quick else 15.0),
+        duration_s=args.duration or (3.0 if quick else 15.0),
         warmup_s=1.0 if quick else 3.0,
         soak_s=args.soak if args.soak is not None else (10.0 if quick else 300.0),
         clients=args.clients,

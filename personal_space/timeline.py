@@ -15,7 +15,7 @@ from personal_space.audit import AuditTrail
 from personal_space.caller import Caller
 from personal_space.identity import PersonRecord
 from personal_space.models import LicenceShow
-from personal_space.sections import SpaceSections
+from personal_space.sections import CHINA, SpaceSections
 
 
 @dataclass(frozen=True, slots=True)
@@ -34,7 +34,8 @@ class Timeline:
 
 
 def _aware(moment: datetime) -> datetime:
-    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+    """One clock for the whole stream: departments answer in +08:00, our store in UTC."""
+    return (moment if moment.tzinfo else moment.replace(tzinfo=UTC)).astimezone(CHINA)
 
 
 async def timeline(

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from tests.support.gateway import GatewayClient, newcomer_token
 
 HOME = """{ me {
@@ -106,7 +108,8 @@ def test_timeline_joins_the_sections_newest_first(gateway: GatewayClient) -> Non
     assert timeline["missingSections"] == []
     nodes = [e["node"] for e in timeline["entries"]["edges"]]
     assert {"CASE", "WORK_ORDER", "RATING", "APPOINTMENT"} <= {n["kind"] for n in nodes}
-    assert [n["at"] for n in nodes] == sorted((n["at"] for n in nodes), reverse=True)
+    moments = [datetime.fromisoformat(n["at"]) for n in nodes]
+    assert moments == sorted(moments, reverse=True)
     gateway.faults("ratings", error_rate=1.0)
     # citizen's ratings come from the last good copy; a person never read before has none.
     stale = gateway.graphql(query, as_user="citizen")["data"]["me"]["timeline"]
