@@ -110,3 +110,15 @@ def speakable(text: str) -> str:
     ):
         text = text.replace(symbol, spoken)
     return text.replace("，，", "，").replace("，。", "。")
+
+
+def for_voice(text: str, limit: int = 80) -> str:
+    """An answer short enough to be read aloud: whole sentences up to `limit` characters."""
+    sentences = [s for s in text.replace("\n", "").split("。") if s.strip()]
+    spoken = ""
+    for sentence in sentences:
+        candidate = f"{spoken}{sentence.strip()}。"
+        if spoken and len(candidate) > limit:
+            break
+        spoken = candidate
+    return spoken if len(spoken) <= limit else spoken[: limit - 1] + "…"

@@ -5,8 +5,10 @@ from __future__ import annotations
 from graphql import GraphQLError
 from pydantic import ValidationError
 
+from personal_space.plain_words import for_voice, speakable
 from resolvers.context import Info
 from resolvers.permissions import require_caller
+from resolvers.sections import wants_elder
 from schema.types.common import MAX_PAGE_SIZE, PageInfo, bad_input, decode_cursor, encode_cursor
 from schema.types.search import (
     Answer,
@@ -89,9 +91,14 @@ async def suggest(info: Info, prefix: str, first: int | None = 10) -> list[Sugge
 
 async def ask(info: Info, question: str) -> Answer:
     try:
-        return Answer.of(await _service(info).ask(question))
+        answer = Answer.of(await _service(info).ask(question))
     except SearchInputError as exc:
         raise bad_input(str(exc)) from None
+    if await wants_elder(info):
+        # Elder clients read answers aloud: keep the first sentences, say where to learn more.
+        answer.text = for_voice(answer.text)
+        answer.speakable_text = speakable(answer.text)
+    return answer
 
 
 def service_item(info: Info, code: str) -> ServiceItem | None:

@@ -16,6 +16,15 @@ from schema.types.sections import Appointment, Bill, Case, Rating, Records, Work
 from schema.types.timeline import Timeline, TimelineEntry
 
 
+async def wants_elder(info: Info) -> bool:
+    """Elder presentation for anyone, signed in or not (anonymous callers: the header only)."""
+    if info.context.client_mode is ClientMode.ELDER:
+        return True
+    if info.context.person is None:
+        return False
+    return await is_elder(info)
+
+
 async def is_elder(info: Info) -> bool:
     """Elder presentation: asked for by the client, or the person's saved preference."""
     context = info.context

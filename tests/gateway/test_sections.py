@@ -144,3 +144,15 @@ def test_common_services_follow_age_history_and_mode(gateway: GatewayClient) -> 
     # What an 83-year-old needs first is not what a 31-year-old needs first.
     assert {"RS-016", "MZ-007"} & {s["code"] for s in standard}
     assert {s["code"] for s in young} != {s["code"] for s in standard}
+
+
+def test_elder_answers_are_short_enough_to_read_aloud(gateway: GatewayClient) -> None:
+    query = "query($q: String!) { ask(question: $q) { answered text speakableText } }"
+    question = {"q": "社保卡丢了怎么挂失？"}
+    standard = gateway.graphql(query, question)["data"]["ask"]
+    elder = gateway.graphql(query, question, headers={"X-Client-Mode": "elder"})["data"]["ask"]
+    assert standard["answered"] is True
+    assert elder["answered"] is True
+    assert len(elder["text"]) <= 80
+    assert len(elder["text"]) <= len(standard["text"])
+    assert standard["text"].startswith(elder["text"].rstrip("…。")[:10])
