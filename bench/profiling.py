@@ -36,6 +36,23 @@ FAMILIES = [
 ]
 
 
+# What a request spends its CPU on: each sample goes to the first phase whose marker is on its
+# stack (a department call's SQL-free work is the call's; SQL anywhere is SQL; and so on).
+PHASES: list[tuple[str, tuple[str, ...]]] = [
+    (
+        "department calls (connectors/base.py: httpx, retries, breaker, validation of answers)",
+        ("DepartmentClient._call ",),
+    ),
+    ("SQL (SQLAlchemy, aiosqlite)", ("/sqlalchemy/", "/aiosqlite/")),
+    ("GraphQL validation", ("validate_document ", "ValidationCache.on_validate ")),
+    ("GraphQL parsing", ("ParserCache.on_parse ", "parse_document ")),
+    ("authentication (JWT, account lookup)", ("authenticate ",)),
+    ("search and answers", ("/search/",)),
+    ("GraphQL execution (resolvers, building the answer)", ("Schema._execute_operation ", "Executor.")),
+    ("HTTP server, middlewares, JSON encoding", ("/uvicorn/", "/starlette/", "/fastapi/", "/strawberry/")),
+]
+
+
 @dataclass
 class Profile:
     samples: int = 0
@@ -43,6 +60,7 @@ class Profile:
     self_time: Counter[str] = field(default_factory=Counter)
     ours_inclusive: Counter[str] = field(default_factory=Counter)
     inclusive: Counter[str] = field(default_factory=Counter)
+    by_phase: Counter[str] = field(default_factory=Counter)
     error: str | None = None
 
     def share(self, count: int) -> str:
@@ -88,6 +106,13 @@ def _family(file: str) -> str:
     return "other (stdlib, orjson, idle)"
 
 
+def _phase(frames: list[str]) -> str:
+    for name, markers in PHASES:
+        if any(marker in frame for frame in frames for marker in markers):
+            return name
+    return "other (event loop, threads, garbage collection)"
+
+
 def _ours(file: str) -> str | None:
     for package in OUR_PACKAGES:
         marker = f"/{package}/"
@@ -118,6 +143,7 @@ def summarise(raw: Path) -> Profile:
         leaf_file = leaf.group("file") if leaf else frames[-1]
         profile.by_family[_family(leaf_file)] += count
         profile.self_time[f"{leaf.group('func') if leaf else frames[-1]} ({_short(leaf_file)})"] += count
+        profile.by_phase[_phase(frames)] += count
         seen: set[str] = set()
         # Inclusive time starts below the event loop (or a thread's run): the frames above it are
         # the same in every sample and say nothing.

@@ -252,18 +252,24 @@ def print_report(report: Report) -> str:
         if profile.error:
             console.print(f"profile: {profile.error}")
         else:
-            table = Table(title=f"profile of one worker during uncached me ({profile.samples} CPU samples)")
-            table.add_column("where the CPU went (self time)")
+            table = Table(title=f"profile of one worker during uncached me ({profile.samples} samples holding the GIL)")
+            table.add_column("what the request spent CPU on")
             table.add_column("share", justify="right")
-            for name, count in profile.by_family.most_common(12):
-                table.add_row(name, profile.share(count))
+            table.add_column("which code ran (self time, by package)")
+            table.add_column("share", justify="right")
+            phases = profile.by_phase.most_common()
+            families = profile.by_family.most_common(len(phases) + 4)
+            for i in range(max(len(phases), len(families))):
+                a = phases[i] if i < len(phases) else ("", 0)
+                b = families[i] if i < len(families) else ("", 0)
+                table.add_row(a[0], profile.share(a[1]) if a[0] else "", b[0], profile.share(b[1]) if b[0] else "")
             console.print(table)
             hot = Table(title="hottest functions")
-            hot.add_column("inclusive (function and what it calls)")
+            hot.add_column("ours, inclusive (function and what it calls)")
             hot.add_column("share", justify="right")
             hot.add_column("self time")
             hot.add_column("share", justify="right")
-            inclusive = profile.hottest_inclusive(20)
+            inclusive = profile.ours_inclusive.most_common(20)
             selfs = profile.self_time.most_common(20)
             for i in range(max(len(selfs), len(inclusive))):
                 a = inclusive[i] if i < len(inclusive) else ("", 0)

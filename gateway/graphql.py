@@ -72,8 +72,9 @@ async def authenticate(state: AppState, context: Context, authorization: str | N
         resolved = await state.services.identity.resolve(
             session, subject=claims.subject, role=claims.role, claimed=claimed
         )
-        if resolved is not None and session.new:
-            await session.commit()  # a first login's account must outlive a failed operation
+        # End the read transaction now: a first login's account must outlive a failed operation,
+        # and on SQLite a transaction held across department calls blocks the outbox worker.
+        await session.commit()
     if resolved is None:
         context.auth_error = "identity not known to citizen-space"
         return

@@ -7,12 +7,14 @@ import contextlib
 import os
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
+from typing import Any
 
 import httpx
 from fastapi import FastAPI
 from prometheus_client import CollectorRegistry
 from purgatory import AsyncCircuitBreakerFactory
 from purgatory.service._async.unit_of_work import AsyncRedisUnitOfWork
+from sqlalchemy import event
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async_engine
 
 from connectors.config import SystemConfig, load_systems
@@ -82,7 +84,17 @@ async def build_breakers(settings: Settings) -> AsyncCircuitBreakerFactory:
 
 def build_engine(settings: Settings) -> AsyncEngine:
     if settings.database_url.startswith("sqlite"):
-        return create_async_engine(settings.database_url, connect_args={"timeout": 30})
+        engine = create_async_engine(settings.database_url, connect_args={"timeout": 30})
+
+        @event.listens_for(engine.sync_engine, "connect")
+        def _wal(connection: Any, _: Any) -> None:
+            # Readers and the one writer stop blocking each other (requests, outbox, poller).
+            cursor = connection.cursor()
+            cursor.execute("PRAGMA journal_mode=WAL")
+            cursor.execute("PRAGMA busy_timeout=30000")
+            cursor.close()
+
+        return engine
     return create_async_engine(settings.database_url, pool_size=10, max_overflow=20, pool_pre_ping=True)
 
 
