@@ -31,7 +31,7 @@ from graphql import (
 )
 
 from bench.processes import children_of, free_port, require_loopback, running, wait_until_ready
-from bench.queries import _named, selection
+from bench.queries import named_type, selection
 
 PEER_DIR = Path(__file__).resolve().parent / "peer"
 BIN = PEER_DIR / "node_modules" / ".bin"
@@ -217,7 +217,7 @@ def equivalent_query(peer: GraphQLSchema, workdir: Path, routes: dict[str, dict[
                 args.append(f"{arg_name}: ${variable}")
             arguments = f"({', '.join(args)})" if args else ""
             alias = f"{system}_{len(parts)}"
-            parts.append(f"{alias}: {name}{arguments} {{ {_result_selection(_named(peer_field.type))} }}")
+            parts.append(f"{alias}: {name}{arguments} {{ {_result_selection(named_type(peer_field.type))} }}")
             result.fields.append(f"{system}: {route}")
     variables = f"({', '.join(definitions)})" if definitions else ""
     result.query = f"query HomeScreen{variables} {{ {' '.join(parts)} }}"

@@ -49,7 +49,7 @@ def current_schema() -> GraphQLSchema:
     return build_schema(sdl, assume_valid_sdl=True)
 
 
-def _named(type_: object) -> GraphQLNamedType:
+def named_type(type_: object) -> GraphQLNamedType:
     while isinstance(type_, GraphQLNonNull | GraphQLList):
         type_ = type_.of_type
     assert isinstance(type_, GraphQLNamedType)
@@ -72,16 +72,16 @@ def selection(type_: GraphQLNamedType, depth: int) -> str:
     if not isinstance(type_, GraphQLObjectType):
         return "__typename"
     if type_.name.endswith("Connection") and "edges" in type_.fields:
-        edge = _named(type_.fields["edges"].type)
+        edge = named_type(type_.fields["edges"].type)
         assert isinstance(edge, GraphQLObjectType)
-        node = _named(edge.fields["node"].type)
+        node = named_type(edge.fields["node"].type)
         return f"totalCount edges {{ node {{ {selection(node, OBJECT_DEPTH)} }} }}"
     parts = []
     for name, field in type_.fields.items():
         args = _arguments(field)
         if args is None:
             continue
-        target = _named(field.type)
+        target = named_type(field.type)
         if is_scalar_type(target) or is_enum_type(target):
             parts.append(name + args)
         elif depth > 0:
@@ -91,7 +91,7 @@ def selection(type_: GraphQLNamedType, depth: int) -> str:
 
 def me_query(schema: GraphQLSchema) -> tuple[str, list[str]]:
     """The home-screen query and the sections it asks for."""
-    space = _named(schema.query_type.fields["me"].type) if schema.query_type else None
+    space = named_type(schema.query_type.fields["me"].type) if schema.query_type else None
     assert isinstance(space, GraphQLObjectType)
     sections = []
     parts = []
@@ -99,7 +99,7 @@ def me_query(schema: GraphQLSchema) -> tuple[str, list[str]]:
         args = _arguments(field)
         if name in HOME_SCREEN_SKIP or args is None:
             continue
-        target = _named(field.type)
+        target = named_type(field.type)
         sections.append(name)
         if is_scalar_type(target) or is_enum_type(target):
             parts.append(name)
@@ -123,10 +123,10 @@ def enterprise_query(schema: GraphQLSchema) -> EnterpriseOperation:
     args = []
     for name, arg in field.args.items():
         if is_required_argument(arg):
-            if _named(arg.type).name not in ("String", "ID"):
+            if named_type(arg.type).name not in ("String", "ID"):
                 return EnterpriseOperation(None, f"`enterprise` takes {name}: {arg.type}; the bench cannot fill it")
             args.append(f'{name}: "{ENTERPRISE_USCC}"')
-    target = _named(field.type)
+    target = named_type(field.type)
     arguments = f"({', '.join(args)})" if args else ""
     body = selection(target, OBJECT_DEPTH)
     if not isinstance(target, GraphQLObjectType):
@@ -137,7 +137,7 @@ def enterprise_query(schema: GraphQLSchema) -> EnterpriseOperation:
         sub_args = _arguments(sub)
         if sub_args is None:
             continue
-        sub_target = _named(sub.type)
+        sub_target = named_type(sub.type)
         if is_scalar_type(sub_target) or is_enum_type(sub_target):
             parts.append(name)
         else:

@@ -19,7 +19,7 @@ import shutil
 import sys
 import tempfile
 import time
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
@@ -68,7 +68,6 @@ class Options:
     peer: bool
     profile: bool
     keep: bool
-    notes: list[str] = field(default_factory=list)
 
 
 def parse_options(argv: list[str] | None = None) -> Options:
