@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -62,6 +62,9 @@ class IdentityService:
         if account is None:
             if claimed is None:
                 return None
+            if await repository.account_by_username(session, claimed.username) is not None:
+                # A display username is not an identity: a clash falls back to the subject.
+                claimed = replace(claimed, username=claimed.subject[:64])
             account = await self.create(session, claimed)
         now = datetime.now(UTC)
         bindings = tuple(

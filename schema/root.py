@@ -100,6 +100,15 @@ class Limits:
 
 def build_schema(*, production: bool, limits: Limits | None = None) -> CitizenSchema:
     limits = limits or Limits()
+    # The rule classes are built once: ValidationCache keys on them, so rules made anew for each
+    # request (as the limiter extensions do) would never hit the cache.
+    rules = [
+        *QueryDepthLimiter(max_depth=limits.max_depth).validation_rules,
+        *MaxAliasesLimiter(max_alias_count=limits.max_aliases).validation_rules,
+        cost_limit_rule(limits.max_cost),
+        root_field_limit_rule(limits.max_root_fields),
+        directive_limit_rule(limits.max_directives),
+    ]
     # Hooks exit in reverse order: UnitOfWork must see the errors before MaskErrors hides them.
     extensions: list[type[SchemaExtension] | Callable[[], SchemaExtension]] = [
         lambda: MaskErrors(should_mask_error=is_unexpected, error_message="服务内部错误，请稍后再试"),
@@ -107,15 +116,7 @@ def build_schema(*, production: bool, limits: Limits | None = None) -> CitizenSc
         lambda: ParserCache(maxsize=1024),
         lambda: ValidationCache(maxsize=1024),
         lambda: MaxTokensLimiter(max_token_count=limits.max_tokens),
-        lambda: QueryDepthLimiter(max_depth=limits.max_depth),
-        lambda: MaxAliasesLimiter(max_alias_count=limits.max_aliases),
-        lambda: AddValidationRules(
-            [
-                cost_limit_rule(limits.max_cost),
-                root_field_limit_rule(limits.max_root_fields),
-                directive_limit_rule(limits.max_directives),
-            ]
-        ),
+        lambda: AddValidationRules(rules),
     ]
     if production:
         extensions.append(DisableIntrospection)

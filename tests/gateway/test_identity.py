@@ -98,3 +98,18 @@ def test_tokens_never_reach_the_log(gateway: GatewayClient, capfd) -> None:  # t
     captured = capfd.readouterr()
     assert token not in captured.err + captured.out
     assert token.split(".")[2] not in captured.err + captured.out
+
+
+def test_first_login_with_a_taken_username_still_gets_an_account(gateway: GatewayClient) -> None:
+    token = gateway.idp.mint(
+        {
+            "sub": "ynzw-namesake-0001",
+            "role": "citizen",
+            "name": "普洱茶",
+            "id_number": "530802198805050010",
+            "phone_number": "13900002222",
+            "preferred_username": "citizen",
+        }
+    )
+    body = gateway.graphql(ME, token=token)
+    assert body["data"]["me"]["profile"]["maskedIdNumber"] == "5308**********0010"
