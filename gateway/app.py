@@ -3,9 +3,6 @@
 from __future__ import annotations
 
 import logging
-import time
-import uuid
-from collections.abc import Awaitable, Callable
 from typing import Any
 
 from fastapi import FastAPI, Request, Response
@@ -16,9 +13,9 @@ from gateway import webhooks
 from gateway.graphql import graphql_router
 from gateway.health import readiness
 from gateway.lifespan import lifespan
-from gateway.logging import configure_logging, request_id_var
+from gateway.logging import configure_logging
+from gateway.middleware import RateLimit, RequestContext
 from gateway.persisted import GraphQLGate, load_allow_list
-from gateway.ratelimit import rate_limit
 from gateway.settings import Environment, Settings
 from schema.root import Limits, build_schema
 
@@ -48,33 +45,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         allow_list=load_allow_list(settings.persisted_queries_file),
         allow_list_only=settings.persisted_queries_only,
     )
-    app.middleware("http")(rate_limit)
-
+    app.add_middleware(RateLimit, path="/graphql")
     # Added last, so outermost: every response, rejected or not, carries a request id.
-    @app.middleware("http")
-    async def request_context(request: Request, call_next: Callable[[Request], Awaitable[Response]]) -> Response:
-        incoming = request.headers.get("x-request-id", "")
-        request_id = incoming if 8 <= len(incoming) <= 64 and incoming.isascii() else uuid.uuid4().hex
-        request.state.request_id = request_id
-        token = request_id_var.set(request_id)
-        started = time.perf_counter()
-        try:
-            response = await call_next(request)
-        finally:
-            request_id_var.reset(token)
-        response.headers["X-Request-Id"] = request_id
-        # Path only: query strings and headers (tokens) never reach the log.
-        log.info(
-            "request",
-            extra={
-                "method": request.method,
-                "path": request.url.path,
-                "status": response.status_code,
-                "ms": round((time.perf_counter() - started) * 1000, 1),
-                "request_id": request_id,
-            },
-        )
-        return response
+    app.add_middleware(RequestContext)
 
     limits = Limits(
         max_depth=settings.graphql_max_depth,

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import time
+from collections import OrderedDict
 from dataclasses import dataclass
 from typing import Any
 
@@ -11,6 +13,9 @@ import httpx
 import jwt
 
 ROLES = frozenset({"citizen", "enterprise_staff", "agent", "clerk", "operator"})
+# Apps send the same token with every request until it expires; verifying its signature again
+# each time was ~1 ms of CPU per request. Bounded: a flood of distinct tokens only evicts.
+VERIFIED_TOKENS = 20_000
 
 
 class AuthenticationError(Exception):
@@ -51,8 +56,23 @@ class JwksVerifier:
         self._keys: dict[str, jwt.PyJWK] = {}
         self._fetched_at = 0.0
         self._lock = asyncio.Lock()
+        self._verified: OrderedDict[bytes, TokenClaims] = OrderedDict()
 
     async def verify(self, token: str) -> TokenClaims:
+        """The token's claims; a token verified before is trusted again until it expires."""
+        digest = hashlib.sha256(token.encode()).digest()
+        known = self._verified.get(digest)
+        if known is not None:
+            if time.time() <= float(known.raw["exp"]) + self._leeway:
+                return known
+            del self._verified[digest]
+        claims = await self._verify(token)
+        self._verified[digest] = claims
+        if len(self._verified) > VERIFIED_TOKENS:
+            self._verified.popitem(last=False)
+        return claims
+
+    async def _verify(self, token: str) -> TokenClaims:
         try:
             header = jwt.get_unverified_header(token)
         except jwt.PyJWTError:

@@ -5,12 +5,16 @@ from __future__ import annotations
 import functools
 import logging
 import uuid
+from collections.abc import Mapping
+from typing import Any
 
 import orjson
 from fastapi import Request, WebSocket
 from strawberry import Schema
 from strawberry.fastapi import GraphQLRouter
+from strawberry.http import GraphQLHTTPResponse
 from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL
+from strawberry.types import ExecutionResult
 
 from gateway.auth import AuthenticationError, bearer_token
 from gateway.state import AppState
@@ -23,6 +27,27 @@ log = logging.getLogger("citizen.auth")
 class CitizenGraphQLRouter(GraphQLRouter[Context, None]):
     def encode_json(self, data: object) -> bytes:  # type: ignore[override]
         return orjson.dumps(data)
+
+    async def process_result(self, request: Request, result: ExecutionResult) -> GraphQLHTTPResponse:
+        response = await super().process_result(request, result)
+        # Every error a client sees carries a code it can act on, not only those we raise.
+        for error in response.get("errors") or []:
+            if isinstance(error, dict):
+                error.setdefault("extensions", {}).setdefault("code", uncoded_error_code(error))
+        return response
+
+
+def uncoded_error_code(error: Mapping[str, Any]) -> str:
+    """Our errors carry a code; the rest come from graphql-core before execution (a syntax error,
+    a validation rule, a variable that does not fit its type) or are masked bugs (with a path)."""
+    message = str(error.get("message", ""))
+    if error.get("path"):
+        return "INTERNAL_SERVER_ERROR"
+    if message.startswith("Syntax Error"):
+        return "GRAPHQL_PARSE_FAILED"
+    if message.startswith("Variable '$"):
+        return "BAD_USER_INPUT"
+    return "GRAPHQL_VALIDATION_FAILED"
 
 
 def client_mode_of(value: str | None) -> ClientMode:
@@ -68,13 +93,9 @@ async def authenticate(state: AppState, context: Context, authorization: str | N
             id_number=claims.id_number,
             phone=claims.phone,
         )
-    async with context.db() as session:
-        resolved = await state.services.identity.resolve(
-            session, subject=claims.subject, role=claims.role, claimed=claimed
-        )
-        # End the read transaction now: a first login's account must outlive a failed operation,
-        # and on SQLite a transaction held across department calls blocks the outbox worker.
-        await session.commit()
+    resolved = await state.services.identity.sign_in(
+        context.db, subject=claims.subject, role=claims.role, claimed=claimed
+    )
     if resolved is None:
         context.auth_error = "identity not known to citizen-space"
         return

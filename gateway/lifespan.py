@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import gc
 import os
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
@@ -38,7 +39,7 @@ from personal_space.deliveries import (
 )
 from personal_space.enterprise import EnterpriseService
 from personal_space.enterprise_grants import StaffAuthorisations
-from personal_space.identity import IdentityService
+from personal_space.identity import IDENTITY_SECTION, IdentityService
 from personal_space.licence_show import LicenceShowService
 from personal_space.links import SubjectLinker
 from personal_space.outbox import OutboxWorker
@@ -127,7 +128,12 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
             cache, cipher, fresh_seconds=settings.section_fresh_seconds, keep_seconds=settings.section_keep_seconds
         ),
     )
-    identity = IdentityService(cipher, subject_linker(settings, systems))
+    identity = IdentityService(
+        cipher,
+        subject_linker(settings, systems),
+        cache=cache,
+        cache_key=lambda subject: f"sec:{IDENTITY_SECTION}:{space.pseudonym_of(subject)}",
+    )
     enterprise = EnterpriseService(space, cache, fresh_seconds=settings.section_fresh_seconds)
     staff_authorisations = StaffAuthorisations(enterprise, identity, sessionmaker)
     outbox = OutboxWorker(
@@ -196,6 +202,11 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     background = [asyncio.create_task(services.poller.run(), name="poller")] if services.poller else []
     if settings.outbox_worker:
         background.append(asyncio.create_task(outbox.run(), name="outbox"))
+    # What start-up built (the jieba dictionary, the search index, the schema: millions of
+    # objects) lives as long as the process; moved out of the collector's reach, full
+    # collections stop walking it again and again under load (measured with bench/cpu_profile.py).
+    gc.collect()
+    gc.freeze()
     try:
         yield
     finally:

@@ -10,6 +10,7 @@ from personal_space import repository
 from personal_space.caller import Caller
 from personal_space.models import AuditEntry, utcnow
 
+ENTERPRISE_ACCESS = "enterprise_access"
 PURPOSE_LABELS = {
     "self_access": "本人查询",
     "agent_ticket": "12345工单处理",

@@ -46,11 +46,11 @@ from kit.cache import Cache
 from kit.identifiers import is_valid_uscc
 from kit.masking import MaskingPolicy
 from personal_space import enterprise_bindings as bindings
-from personal_space.audit import AuditTrail
+from personal_space.audit import ENTERPRISE_ACCESS, AuditTrail
 from personal_space.caller import Caller
 from personal_space.enterprise_bindings import LEGAL_REPRESENTATIVE, STAFF, Standing
 from personal_space.errors import NotAllowed
-from personal_space.identity import PersonRecord
+from personal_space.identity import IDENTITY_SECTION, PersonRecord
 from personal_space.owned import InvalidInput
 from personal_space.section_cache import SectionCache
 from personal_space.service import PersonalSpaceService
@@ -62,7 +62,7 @@ ResultT = TypeVar("ResultT")
 SessionOpener = Callable[[], AbstractAsyncContextManager[AsyncSession]]
 
 CHINA = ZoneInfo("Asia/Shanghai")
-PURPOSE = "enterprise_access"
+PURPOSE = ENTERPRISE_ACCESS
 COMPANY_ID_TYPE: Literal["001"] = "001"  # 统一社会信用代码, as the licence, case and bills systems code it
 ALL_SCOPES: tuple[str, ...] = get_args(Scope)
 SCOPE_LABELS = {
@@ -192,6 +192,7 @@ class EnterpriseService:
                     await bindings.remove(session, caller.account_id, uscc)
                 else:
                     await bindings.rewrite(session, caller.account_id, uscc, record.company.name, standing)
+            await self.space.invalidate_subject(caller.subject, IDENTITY_SECTION, "enterprises")
         if standing is None:
             raise NotAllowed(REFUSAL)
         return EnterpriseAccess(caller, uscc, standing, record, source)

@@ -43,7 +43,7 @@ from personal_space.enterprise import (
 )
 from personal_space.enterprise_bindings import LEGAL_REPRESENTATIVE, STAFF, Standing
 from personal_space.errors import NotAllowed
-from personal_space.identity import IdentityService, PersonRecord
+from personal_space.identity import IDENTITY_SECTION, IdentityService, PersonRecord
 from personal_space.models import Notification, Submission
 from personal_space.outbox import Delivered, DeliveryNotice, enqueue
 from personal_space.owned import InvalidInput
@@ -422,8 +422,9 @@ class StaffAuthorisations:
         return Delivered(remote_id=grant.grant_id, remote_status=grant.status)
 
 
-# Personal-space sections that list a person's companies, dropped when their bindings change.
-BINDING_SECTIONS = ("enterprises",)
+# What lists or carries a person's companies (their sections, the remembered sign-in), dropped
+# when their bindings change.
+BINDING_SECTIONS = ("enterprises", IDENTITY_SECTION)
 
 
 def department_key(key: str) -> str:

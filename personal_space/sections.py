@@ -35,6 +35,8 @@ from personal_space.views import Federated
 
 ModelT = TypeVar("ModelT", bound=BaseModel)
 CHINA = ZoneInfo("Asia/Shanghai")
+# One page of a person's ratings: everyone's, bar the rare person who rated more.
+RATINGS_PAGE = 100
 
 
 def china_today() -> date:
@@ -49,8 +51,9 @@ class CaseView:
     overdue: bool
 
 
-@dataclass(frozen=True, slots=True)
-class RecordsView:
+class RecordsView(BaseModel):
+    """社保, 公积金 and 医保 of one person: one system, one section."""
+
     social_insurance: SocialInsuranceSummary | None
     housing_fund: HousingFundAccount | None
     medical: MedicalAccount | None
@@ -131,7 +134,7 @@ class SpaceSections:
 
     async def ratings(self, caller: Caller, person: PersonRecord, audit: AuditTrail) -> Federated[Rating]:
         async def fetch(call: Any) -> list[Rating]:
-            return (await self.space.connectors.ratings.by_subject(person.id_number, call, limit=100)).items
+            return (await self.space.connectors.ratings.by_subject(person.id_number, call, limit=RATINGS_PAGE)).items
 
         def mask(r: Rating) -> Rating:
             return r.model_copy(update={"rater": _mask_party(self.m, r.rater), "applicant_id": None})
@@ -150,20 +153,6 @@ class SpaceSections:
         return Federated(
             [r.model_copy(update={"rater": _mask_party(self.m, r.rater), "applicant_id": None}) for r in mine], source
         )
-
-    async def awaiting_rating(self, caller: Caller, person: PersonRecord, audit: AuditTrail) -> Federated[CaseView]:
-        """Finished cases the person has not rated yet (好差评 asks for one per case)."""
-        audit.read(person.account_id, "awaitingRating")
-        call = self.space.call_context(caller, audit.request_id, audit.purpose)
-        finished = await self.space.connectors.cases.finished(person.id_number, call)
-        if not finished:
-            source = self.space.provenance(self.space.connectors.cases.base.config)
-            return Federated([], source)
-        verdict = await self.space.connectors.ratings.for_cases([c.case_id for c in finished], call)
-        unrated = set(verdict.unrated)
-        source = self.space.provenance(self.space.connectors.ratings.base.config)
-        today = china_today()
-        return Federated([case_view(self._mask_case(c), today) for c in finished if c.case_id in unrated], source)
 
     # -- 预约 -------------------------------------------------------------------------------------
 
@@ -198,10 +187,9 @@ class SpaceSections:
 
     # -- 社保 / 公积金 / 医保 -------------------------------------------------------------------
 
-    async def records(self, caller: Caller, person: PersonRecord, audit: AuditTrail) -> RecordsView:
-        """Three accounts from one system, fetched together; one missing account is not an error."""
-        audit.read(person.account_id, "records")
-        call = self.space.call_context(caller, audit.request_id, audit.purpose)
+    async def records(self, caller: Caller, person: PersonRecord, audit: AuditTrail) -> Federated[RecordsView]:
+        """Three accounts from one system, fetched together and cached as one section; one missing
+        account is not an error."""
         client = self.space.connectors.records
 
         async def optional(work: Awaitable[ModelT]) -> ModelT | None:
@@ -210,26 +198,35 @@ class SpaceSections:
             except NotFound:
                 return None
 
-        social, fund, medical = await asyncio.gather(
-            optional(client.social_insurance_summary(person.id_number, call)),
-            optional(client.housing_fund_account(person.id_number, call)),
-            optional(client.medical_account(person.id_number, call)),
-        )
-        m = self.m
-        return RecordsView(
-            social_insurance=social.model_copy(update={"holder_name": m.name(social.holder_name) or ""})
-            if social
-            else None,
-            housing_fund=fund.model_copy(
-                update={
-                    "holder_name": m.name(fund.holder_name) or "",
-                    "account_no": m.licence_number(fund.account_no) or "",
-                }
+        async def fetch(call: Any) -> list[RecordsView]:
+            social, fund, medical = await asyncio.gather(
+                optional(client.social_insurance_summary(person.id_number, call)),
+                optional(client.housing_fund_account(person.id_number, call)),
+                optional(client.medical_account(person.id_number, call)),
             )
-            if fund
-            else None,
-            medical=medical.model_copy(update={"holder_name": m.name(medical.holder_name) or ""}) if medical else None,
-        )
+            return [RecordsView(social_insurance=social, housing_fund=fund, medical=medical)]
+
+        def mask(view: RecordsView) -> RecordsView:
+            m = self.m
+            social, fund, medical = view.social_insurance, view.housing_fund, view.medical
+            return RecordsView(
+                social_insurance=social.model_copy(update={"holder_name": m.name(social.holder_name) or ""})
+                if social
+                else None,
+                housing_fund=fund.model_copy(
+                    update={
+                        "holder_name": m.name(fund.holder_name) or "",
+                        "account_no": m.licence_number(fund.account_no) or "",
+                    }
+                )
+                if fund
+                else None,
+                medical=medical.model_copy(update={"holder_name": m.name(medical.holder_name) or ""})
+                if medical
+                else None,
+            )
+
+        return await self._fetch("records", "records", caller, person, audit, fetch, RecordsView, mask)
 
 
 def case_view(case: Case, today: date) -> CaseView:

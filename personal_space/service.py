@@ -14,7 +14,7 @@ from connectors.errors import NotFound
 from connectors.licences.models import Licence
 from connectors.registry import Connectors
 from kit.masking import MaskingPolicy
-from personal_space.audit import AuditTrail
+from personal_space.audit import ENTERPRISE_ACCESS, AuditTrail
 from personal_space.caller import Caller
 from personal_space.errors import NotAllowed
 from personal_space.identity import PersonRecord
@@ -86,6 +86,8 @@ class PersonalSpaceService:
         if item.holder_id_type == "111" and item.holder_id.upper() == person.id_number.upper():
             audit.read(person.account_id, "licences")
         elif item.holder_id_type == "001" and caller_may(caller, item.holder_id, "licences"):
+            # A company's licence read by its staff is enterprise business, like its space.
+            audit.bind_purpose(f"e:{item.holder_id}", ENTERPRISE_ACCESS)
             audit.read(f"e:{item.holder_id}", "licences")
         else:
             raise NotAllowed("对象不存在或无权访问")

@@ -12,10 +12,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from connectors.errors import DepartmentError
 from personal_space.audit import AuditTrail
-from personal_space.caller import Caller
 from personal_space.identity import PersonRecord
 from personal_space.models import LicenceShow
-from personal_space.sections import CHINA, SpaceSections
+from personal_space.person_sections import PersonSections
+from personal_space.sections import CHINA
 
 
 @dataclass(frozen=True, slots=True)
@@ -39,13 +39,13 @@ def _aware(moment: datetime) -> datetime:
 
 
 async def timeline(
-    sections: SpaceSections, session: AsyncSession, caller: Caller, person: PersonRecord, audit: AuditTrail
+    sections: PersonSections, session: AsyncSession, person: PersonRecord, audit: AuditTrail
 ) -> Timeline:
     results = await asyncio.gather(
-        sections.cases(caller, person, audit),
-        sections.work_orders(caller, person, audit),
-        sections.ratings(caller, person, audit),
-        sections.appointments(caller, person, audit),
+        sections.cases(),
+        sections.work_orders(),
+        sections.ratings(),
+        sections.appointments(),
         return_exceptions=True,
     )
     entries: list[TimelineEntry] = []

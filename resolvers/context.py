@@ -14,6 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from strawberry.fastapi import BaseContext
 
 from kit.events import EventBus
+from kit.memo import TaskMemo
 from personal_space.agent import AgentService
 from personal_space.audit import AuditTrail
 from personal_space.caller import Caller
@@ -22,6 +23,10 @@ from personal_space.enterprise_grants import StaffAuthorisations
 from personal_space.identity import IdentityService, PersonRecord
 from personal_space.licence_show import LicenceShowService
 from personal_space.outbox import OutboxWorker
+from personal_space.owned import FavouriteView, PreferenceView
+from personal_space.owned import favourites as read_favourites
+from personal_space.owned import preferences as read_preferences
+from personal_space.person_sections import PersonSections
 from personal_space.polling import CasePoller
 from personal_space.prefill import PrefillService
 from personal_space.sections import SpaceSections
@@ -79,7 +84,9 @@ class Context(BaseContext):
         self.audit = AuditTrail(caller=caller, request_id=request_id)
         self.after_commit: list[Callable[[], None]] = []
         self.loaders = Loaders(self)
-        self.elder_preference: bool | None = None  # looked up once, when a section needs it
+        # What several fields of one request read (preferences, favourites, sections): read once.
+        self.memo = TaskMemo()
+        self._person_sections: PersonSections | None = None
         # Set by the gateway: verifies a bearer token and fills caller and person.
         self.authenticator: Callable[[Context, str | None], Awaitable[None]] | None = None
         self._sessionmaker = sessionmaker
@@ -93,6 +100,26 @@ class Context(BaseContext):
             if self._session is None:
                 self._session = self._sessionmaker()
             yield self._session
+
+    def person_sections(self, caller: Caller, person: PersonRecord) -> PersonSections:
+        """The sections of the person this request is about, each read at most once."""
+        if self._person_sections is None or self._person_sections.person.account_id != person.account_id:
+            self._person_sections = PersonSections(self.services.sections, caller, person, self.audit)
+        return self._person_sections
+
+    async def preferences_of(self, account_id: str) -> PreferenceView:
+        async def read() -> PreferenceView:
+            async with self.db() as session:
+                return await read_preferences(session, account_id)
+
+        return await self.memo.get(("preferences", account_id), read)
+
+    async def favourites_of(self, account_id: str) -> list[FavouriteView]:
+        async def read() -> list[FavouriteView]:
+            async with self.db() as session:
+                return await read_favourites(session, account_id)
+
+        return await self.memo.get(("favourites", account_id), read)
 
     async def authenticate(self, authorization: str | None) -> None:
         if self.authenticator is not None:

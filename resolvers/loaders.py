@@ -24,8 +24,6 @@ class Loaders:
         context = self._context
         if context.caller is None or context.person is None:
             return [None] * len(case_ids)
-        found = await context.services.sections.ratings_for_cases(
-            context.caller, context.person, context.audit, list(case_ids)
-        )
-        by_case = {r.case_id: (r, found.source) for r in found.items if r.case_id}
-        return [by_case.get(case_id) for case_id in case_ids]
+        sections = context.person_sections(context.caller, context.person)
+        found, source = await sections.ratings_of_cases(list(case_ids))
+        return [(found[case_id], source) if case_id in found else None for case_id in case_ids]

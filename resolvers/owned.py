@@ -11,14 +11,12 @@ from schema.types.owned import DataAccess, Favourite, Notification, Preferences
 
 async def preferences(info: Info) -> Preferences:
     _, person = require_person(info)
-    async with info.context.db() as session:
-        return Preferences.of(await owned.preferences(session, person.account_id))
+    return Preferences.of(await info.context.preferences_of(person.account_id))
 
 
 async def favourites(info: Info, first: int | None = 20, after: str | None = None) -> Connection[Favourite]:
     _, person = require_person(info)
-    async with info.context.db() as session:
-        views = await owned.favourites(session, person.account_id)
+    views = await info.context.favourites_of(person.account_id)
     return Connection.paginate([Favourite.of(v) for v in views], first, after)
 
 

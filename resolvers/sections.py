@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from connectors.errors import DepartmentError
-from personal_space import owned
 from personal_space.common_services import common_services as pick_common_services
+from personal_space.person_sections import PersonSections
 from personal_space.sections import china_today
 from personal_space.timeline import timeline as personal_timeline
 from resolvers.context import ClientMode, Info
@@ -30,11 +30,13 @@ async def is_elder(info: Info) -> bool:
     context = info.context
     if context.client_mode is ClientMode.ELDER:
         return True
-    if context.elder_preference is None:
-        _, person = require_person(info)
-        async with context.db() as session:
-            context.elder_preference = (await owned.preferences(session, person.account_id)).client_mode == "elder"
-    return context.elder_preference
+    _, person = require_person(info)
+    return (await context.preferences_of(person.account_id)).client_mode == "elder"
+
+
+def person_sections(info: Info) -> PersonSections:
+    caller, person = require_person(info)
+    return info.context.person_sections(caller, person)
 
 
 ELDER_PAGE = 5
@@ -48,8 +50,7 @@ async def page_size(info: Info, first: int | None) -> int:
 
 
 async def cases(info: Info, first: int | None = None, after: str | None = None) -> Connection[Case] | None:
-    caller, person = require_person(info)
-    section = await federated("cases", info.context.services.sections.cases(caller, person, info.context.audit))
+    section = await federated("cases", person_sections(info).cases())
     elder, today = await is_elder(info), china_today()
     return Connection.paginate(
         [Case.of(v, section.source, elder=elder, today=today) for v in section.items],
@@ -59,10 +60,7 @@ async def cases(info: Info, first: int | None = None, after: str | None = None) 
 
 
 async def awaiting_rating(info: Info, first: int | None = None, after: str | None = None) -> Connection[Case] | None:
-    caller, person = require_person(info)
-    section = await federated(
-        "awaitingRating", info.context.services.sections.awaiting_rating(caller, person, info.context.audit)
-    )
+    section = await federated("awaitingRating", person_sections(info).awaiting_rating())
     elder, today = await is_elder(info), china_today()
     return Connection.paginate(
         [Case.of(v, section.source, elder=elder, today=today) for v in section.items],
@@ -72,10 +70,7 @@ async def awaiting_rating(info: Info, first: int | None = None, after: str | Non
 
 
 async def work_orders(info: Info, first: int | None = None, after: str | None = None) -> Connection[WorkOrder] | None:
-    caller, person = require_person(info)
-    section = await federated(
-        "workOrders", info.context.services.sections.work_orders(caller, person, info.context.audit)
-    )
+    section = await federated("workOrders", person_sections(info).work_orders())
     elder, today = await is_elder(info), china_today()
     return Connection.paginate(
         [WorkOrder.of(o, section.source, elder=elder, today=today) for o in section.items],
@@ -85,8 +80,7 @@ async def work_orders(info: Info, first: int | None = None, after: str | None = 
 
 
 async def ratings(info: Info, first: int | None = None, after: str | None = None) -> Connection[Rating] | None:
-    caller, person = require_person(info)
-    section = await federated("ratings", info.context.services.sections.ratings(caller, person, info.context.audit))
+    section = await federated("ratings", person_sections(info).ratings())
     return Connection.paginate(
         [Rating.of(r, section.source) for r in section.items], await page_size(info, first), after
     )
@@ -95,10 +89,7 @@ async def ratings(info: Info, first: int | None = None, after: str | None = None
 async def appointments(
     info: Info, first: int | None = None, after: str | None = None
 ) -> Connection[Appointment] | None:
-    caller, person = require_person(info)
-    section = await federated(
-        "appointments", info.context.services.sections.appointments(caller, person, info.context.audit)
-    )
+    section = await federated("appointments", person_sections(info).appointments())
     elder, today = await is_elder(info), china_today()
     return Connection.paginate(
         [Appointment.of(a, section.source, elder=elder, today=today) for a in section.items],
@@ -108,23 +99,19 @@ async def appointments(
 
 
 async def bills(info: Info, first: int | None = None, after: str | None = None) -> Connection[Bill] | None:
-    caller, person = require_person(info)
-    section = await federated("bills", info.context.services.sections.bills(caller, person, info.context.audit))
+    section = await federated("bills", person_sections(info).bills())
     return Connection.paginate([Bill.of(b, section.source) for b in section.items], await page_size(info, first), after)
 
 
 async def records(info: Info) -> Records | None:
-    caller, person = require_person(info)
-    view = await federated("records", info.context.services.sections.records(caller, person, info.context.audit))
-    return Records.of(
-        view, info.context.services.space.provenance(info.context.services.space.connectors.records.base.config)
-    )
+    section = await federated("records", person_sections(info).records())
+    return Records.of(section.items[0], section.source)
 
 
 async def timeline(info: Info, first: int | None = None, after: str | None = None) -> Timeline:
-    caller, person = require_person(info)
+    _, person = require_person(info)
     async with info.context.db() as session:
-        stream = await personal_timeline(info.context.services.sections, session, caller, person, info.context.audit)
+        stream = await personal_timeline(person_sections(info), session, person, info.context.audit)
     entries = Connection.paginate([TimelineEntry.of(e) for e in stream.entries], await page_size(info, first), after)
     return Timeline(entries=entries, missing_sections=stream.missing)
 
@@ -135,13 +122,12 @@ async def common_services(info: Info, first: int | None = None) -> list[ServiceI
     search = info.context.services.search
     if search is None:
         return []
-    async with info.context.db() as session:
-        favourites = [f.item_code for f in await owned.favourites(session, person.account_id)]
+    favourites = [f.item_code for f in await info.context.favourites_of(person.account_id)]
     recent: list[str] = []
     caller = info.context.caller
     if caller is not None:
         try:
-            cases = await info.context.services.sections.cases(caller, person, info.context.audit)
+            cases = await person_sections(info).cases()
             recent = [view.case.item_code for view in cases.items[:10]]
         except DepartmentError:
             recent = []  # the list still works from favourites and age
