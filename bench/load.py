@@ -19,6 +19,7 @@ import httpx
 import orjson
 
 from bench.processes import require_loopback
+from connectors.transport import department_transport
 
 # A request to send: JSON body and headers (the request id carries the scenario's tag).
 RequestFactory = Callable[[int], tuple[dict[str, Any], dict[str, str]]]
@@ -93,8 +94,9 @@ async def run_load(
     require_loopback(url)
     result = LoadResult()
     counter = itertools.count()
-    limits = httpx.Limits(max_connections=concurrency, max_keepalive_connections=concurrency)
-    async with httpx.AsyncClient(timeout=timeout_s, limits=limits) as client:
+    # The load generator shares the machine with what it measures: aiohttp's pool costs it a
+    # fraction of httpcore's CPU per request (see connectors/transport.py).
+    async with httpx.AsyncClient(timeout=timeout_s, transport=department_transport(concurrency)) as client:
         cpu_before = _cpu_seconds()
         started = time.perf_counter()
         deadline = started + duration_s

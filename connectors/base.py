@@ -30,6 +30,7 @@ from connectors.errors import (
     DepartmentUnavailable,
     NotFound,
 )
+from connectors.transport import department_transport
 from kit import signing
 
 log = logging.getLogger("citizen.connectors")
@@ -129,7 +130,7 @@ class DepartmentClient:
                 write=cfg.read_timeout_seconds,
                 pool=cfg.connect_timeout_seconds,
             ),
-            limits=httpx.Limits(max_connections=cfg.max_connections, max_keepalive_connections=cfg.max_connections),
+            transport=department_transport(cfg.max_connections),
         )
         self._bulkhead = asyncio.Semaphore(cfg.max_concurrency)
         # Every configured system shows in /metrics from the start, not only after its first call.
