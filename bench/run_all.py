@@ -32,7 +32,7 @@ from bench.floor import slowest_route  # noqa: E402
 from bench.load import RequestFactory  # noqa: E402
 from bench.processes import cpu_seconds, rss_mib  # noqa: E402
 from bench.queries import current_schema, enterprise_query, me_query  # noqa: E402
-from bench.report import Memory, Report, print_report  # noqa: E402
+from bench.report import SOLO_ME, SOLO_SEARCH, Memory, Report, print_report  # noqa: E402
 from bench.scenarios import (  # noqa: E402
     BenchPerson,
     Row,
@@ -281,8 +281,16 @@ def run_workers(
         report.rows.append(run_scenario(target, row, tag, me_requests(people, tag, me), opts))
         if profile_run is not None:
             report.profile = profiling.finish(profile_run, raw)
+        # One client alone: what a single user waits for, with no queue in front of the request.
+        # At 50 clients a closed loop's p50 is about clients / rps whatever the gateway adds.
+        tag = f"me-u1-w{workers}"
+        row = Row(SOLO_ME, "ours", workers, 1)
+        report.rows.append(run_scenario(target, row, tag, me_requests(people, tag, me), opts))
         tag = f"search-w{workers}"
         row = Row("search", "ours", workers, clients)
+        report.rows.append(run_scenario(target, row, tag, search_requests(people, tag), opts))
+        tag = f"search1-w{workers}"
+        row = Row(SOLO_SEARCH, "ours", workers, 1)
         report.rows.append(run_scenario(target, row, tag, search_requests(people, tag), opts))
         tag = f"ask-w{workers}"
         row = Row("ask", "ours", workers, clients)
