@@ -13,6 +13,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import cProfile
+import gc
 import io
 import os
 import pstats
@@ -90,11 +91,16 @@ async def run(args: argparse.Namespace, tokens: list[str]) -> None:
 
             await batch(0, args.warmup)
             if args.gc_threshold:
-                import gc
+                gc.set_threshold(args.gc_threshold, *gc.get_threshold()[1:])
+            gc_time = [0.0, 0.0]
 
-                gc.collect()
-                gc.freeze()
-                gc.set_threshold(args.gc_threshold, 10, 10)
+            def gc_clock(phase: str, _info: dict[str, Any]) -> None:
+                if phase == "start":
+                    gc_time[1] = time.process_time()
+                else:
+                    gc_time[0] += time.process_time() - gc_time[1]
+
+            gc.callbacks.append(gc_clock)
             statements: Counter[str] = Counter()
             if args.sql:
 
@@ -113,8 +119,10 @@ async def run(args: argparse.Namespace, tokens: list[str]) -> None:
             if profiler:
                 profiler.disable()
             cpu, wall = time.process_time() - cpu0, time.perf_counter() - wall0
+            gc.callbacks.remove(gc_clock)
     print(f"{args.scenario}: {args.requests} requests, CPU {1000 * cpu / args.requests:.1f} ms/request", end="")
     print(f" (wall {wall:.1f} s, concurrency {args.concurrency}{', under cProfile' if profiler else ''})")
+    print(f"  of which garbage collection: {1000 * gc_time[0] / args.requests:.1f} ms/request")
     if args.sql:
         print(f"SQL statements per request: {sum(statements.values()) / args.requests:.1f}")
         for statement, n in statements.most_common(25):
@@ -158,7 +166,7 @@ def main() -> None:
     parser.add_argument("--people", type=int, default=20)
     parser.add_argument("--top", type=int, default=0, help="print the N hottest functions (0: no profile)")
     parser.add_argument("--py-spy", type=float, default=0, help="sample with py-spy for this many seconds")
-    parser.add_argument("--gc-threshold", type=int, default=0)
+    parser.add_argument("--gc-threshold", type=int, default=0, help="try another generation-0 GC threshold")
     parser.add_argument("--sql", action="store_true", help="count the SQL statements per request")
     parser.add_argument("--sort", default="tottime", help="pstats sort key: tottime, cumtime, …")
     args = parser.parse_args()

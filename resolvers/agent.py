@@ -98,7 +98,7 @@ async def caller_cases(
         section = await federated("cases", _service(info).cases(caller, access, info.context.audit))
     except NotAllowedError as exc:
         raise _refused("cases", exc) from None
-    return Connection.paginate([AgentCase.of(v, section.source) for v in section.items], first, after)
+    return Connection.page_of(section.items, first, after, lambda v: AgentCase.of(v, section.source))
 
 
 async def caller_work_orders(
@@ -109,7 +109,7 @@ async def caller_work_orders(
         section = await federated("workOrders", _service(info).work_orders(caller, access, info.context.audit))
     except NotAllowedError as exc:
         raise _refused("workOrders", exc) from None
-    return Connection.paginate([AgentWorkOrder.of(v, section.source) for v in section.items], first, after)
+    return Connection.page_of(section.items, first, after, lambda v: AgentWorkOrder.of(v, section.source))
 
 
 async def caller_licences(
@@ -120,7 +120,7 @@ async def caller_licences(
         section = await federated("licences", _service(info).licences(caller, access, info.context.audit))
     except NotAllowedError as exc:
         raise _refused("licences", exc) from None
-    return Connection.paginate([AgentLicence.of(v, section.source) for v in section.items], first, after)
+    return Connection.page_of(section.items, first, after, lambda v: AgentLicence.of(v, section.source))
 
 
 async def caller_bills(
@@ -131,7 +131,7 @@ async def caller_bills(
         section = await federated("bills", _service(info).bills(caller, access, info.context.audit))
     except NotAllowedError as exc:
         raise _refused("bills", exc) from None
-    return Connection.paginate([AgentBill.of(v, section.source) for v in section.items], first, after)
+    return Connection.page_of(section.items, first, after, lambda v: AgentBill.of(v, section.source))
 
 
 async def consent_request(info: Info, id: str) -> AgentConsentRequest | None:
@@ -208,7 +208,7 @@ async def my_consent_requests(
     _, person = require_person(info)
     async with info.context.db() as session:
         views = await _service(info).requests_of(session, person.account_id)
-    return Connection.paginate([AgentConsentRequest.of(v) for v in views], first, after)
+    return Connection.page_of(views, first, after, lambda v: AgentConsentRequest.of(v))
 
 
 async def _decide(info: Info, id: str, action: str) -> AgentConsentDecisionResult:

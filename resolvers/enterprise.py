@@ -98,28 +98,28 @@ async def company(info: Info, access: EnterpriseAccess) -> CompanyRegistration:
 
 async def licences(info: Info, access: EnterpriseAccess, first: int | None, after: str | None) -> Connection[Licence]:
     section = await _section("licences", _enterprise(info).licences(access, info.context.audit))
-    return Connection.paginate([Licence.of(v, section.source) for v in section.items], first, after)
+    return Connection.page_of(section.items, first, after, lambda v: Licence.of(v, section.source))
 
 
 async def cases(
     info: Info, access: EnterpriseAccess, first: int | None, after: str | None
 ) -> Connection[EnterpriseCase]:
     section = await _section("cases", _enterprise(info).cases(access, info.context.audit))
-    return Connection.paginate([EnterpriseCase.of(c, section.source) for c in section.items], first, after)
+    return Connection.page_of(section.items, first, after, lambda c: EnterpriseCase.of(c, section.source))
 
 
 async def ratings(
     info: Info, access: EnterpriseAccess, first: int | None, after: str | None
 ) -> Connection[EnterpriseRating]:
     section = await _section("ratings", _enterprise(info).ratings(access, info.context.audit))
-    return Connection.paginate([EnterpriseRating.of(r, section.source) for r in section.items], first, after)
+    return Connection.page_of(section.items, first, after, lambda r: EnterpriseRating.of(r, section.source))
 
 
 async def bills(
     info: Info, access: EnterpriseAccess, first: int | None, after: str | None
 ) -> Connection[EnterpriseBill]:
     section = await _section("bills", _enterprise(info).bills(access, info.context.audit))
-    return Connection.paginate([EnterpriseBill.of(access.uscc, b, section.source) for b in section.items], first, after)
+    return Connection.page_of(section.items, first, after, lambda b: EnterpriseBill.of(access.uscc, b, section.source))
 
 
 async def bill_summary(info: Info, access: EnterpriseAccess) -> EnterpriseBillSummary:
@@ -135,7 +135,7 @@ async def staff_authorisations(
         section = service.staff_authorisations(access, info.context.audit)
     except NotAllowed as exc:
         raise not_allowed(exc, "staffAuthorisations") from None
-    return Connection.paginate([StaffAuthorisation.of(g, section.source) for g in section.items], first, after)
+    return Connection.page_of(section.items, first, after, lambda g: StaffAuthorisation.of(g, section.source))
 
 
 async def authorisation_requests(
@@ -146,7 +146,7 @@ async def authorisation_requests(
             views = await _staff(info).requests_of(session, access)
     except NotAllowed as exc:
         raise not_allowed(exc, "authorisationRequests") from None
-    return Connection.paginate([StaffAuthorisationRequest.of(v) for v in views], first, after)
+    return Connection.page_of(views, first, after, lambda v: StaffAuthorisationRequest.of(v))
 
 
 # -- single objects, for node(id) and _entities --------------------------------------------------

@@ -17,18 +17,18 @@ async def preferences(info: Info) -> Preferences:
 async def favourites(info: Info, first: int | None = 20, after: str | None = None) -> Connection[Favourite]:
     _, person = require_person(info)
     views = await info.context.favourites_of(person.account_id)
-    return Connection.paginate([Favourite.of(v) for v in views], first, after)
+    return Connection.page_of(views, first, after, lambda v: Favourite.of(v))
 
 
 async def notifications(info: Info, first: int | None = 20, after: str | None = None) -> Connection[Notification]:
     _, person = require_person(info)
     async with info.context.db() as session:
         views = await owned.notifications(session, person.account_id)
-    return Connection.paginate([Notification.of(v) for v in views], first, after)
+    return Connection.page_of(views, first, after, lambda v: Notification.of(v))
 
 
 async def data_access_log(info: Info, first: int | None = 20, after: str | None = None) -> Connection[DataAccess]:
     caller, person = require_person(info)
     async with info.context.db() as session:
         views = await owned.data_access_log(session, person.account_id, caller.subject)
-    return Connection.paginate([DataAccess.of(v) for v in views], first, after)
+    return Connection.page_of(views, first, after, lambda v: DataAccess.of(v))

@@ -52,37 +52,40 @@ async def page_size(info: Info, first: int | None) -> int:
 async def cases(info: Info, first: int | None = None, after: str | None = None) -> Connection[Case] | None:
     section = await federated("cases", person_sections(info).cases())
     elder, today = await is_elder(info), china_today()
-    return Connection.paginate(
-        [Case.of(v, section.source, elder=elder, today=today) for v in section.items],
+    return Connection.page_of(
+        section.items,
         await page_size(info, first),
         after,
+        lambda v: Case.of(v, section.source, elder=elder, today=today),
     )
 
 
 async def awaiting_rating(info: Info, first: int | None = None, after: str | None = None) -> Connection[Case] | None:
     section = await federated("awaitingRating", person_sections(info).awaiting_rating())
     elder, today = await is_elder(info), china_today()
-    return Connection.paginate(
-        [Case.of(v, section.source, elder=elder, today=today) for v in section.items],
+    return Connection.page_of(
+        section.items,
         await page_size(info, first),
         after,
+        lambda v: Case.of(v, section.source, elder=elder, today=today),
     )
 
 
 async def work_orders(info: Info, first: int | None = None, after: str | None = None) -> Connection[WorkOrder] | None:
     section = await federated("workOrders", person_sections(info).work_orders())
     elder, today = await is_elder(info), china_today()
-    return Connection.paginate(
-        [WorkOrder.of(o, section.source, elder=elder, today=today) for o in section.items],
+    return Connection.page_of(
+        section.items,
         await page_size(info, first),
         after,
+        lambda o: WorkOrder.of(o, section.source, elder=elder, today=today),
     )
 
 
 async def ratings(info: Info, first: int | None = None, after: str | None = None) -> Connection[Rating] | None:
     section = await federated("ratings", person_sections(info).ratings())
-    return Connection.paginate(
-        [Rating.of(r, section.source) for r in section.items], await page_size(info, first), after
+    return Connection.page_of(
+        section.items, await page_size(info, first), after, lambda r: Rating.of(r, section.source)
     )
 
 
@@ -91,16 +94,17 @@ async def appointments(
 ) -> Connection[Appointment] | None:
     section = await federated("appointments", person_sections(info).appointments())
     elder, today = await is_elder(info), china_today()
-    return Connection.paginate(
-        [Appointment.of(a, section.source, elder=elder, today=today) for a in section.items],
+    return Connection.page_of(
+        section.items,
         await page_size(info, first),
         after,
+        lambda a: Appointment.of(a, section.source, elder=elder, today=today),
     )
 
 
 async def bills(info: Info, first: int | None = None, after: str | None = None) -> Connection[Bill] | None:
     section = await federated("bills", person_sections(info).bills())
-    return Connection.paginate([Bill.of(b, section.source) for b in section.items], await page_size(info, first), after)
+    return Connection.page_of(section.items, await page_size(info, first), after, lambda b: Bill.of(b, section.source))
 
 
 async def records(info: Info) -> Records | None:
@@ -112,7 +116,7 @@ async def timeline(info: Info, first: int | None = None, after: str | None = Non
     _, person = require_person(info)
     async with info.context.db() as session:
         stream = await personal_timeline(person_sections(info), session, person, info.context.audit)
-    entries = Connection.paginate([TimelineEntry.of(e) for e in stream.entries], await page_size(info, first), after)
+    entries = Connection.page_of(stream.entries, await page_size(info, first), after, lambda e: TimelineEntry.of(e))
     return Timeline(entries=entries, missing_sections=stream.missing)
 
 

@@ -17,4 +17,4 @@ def profile(info: Info) -> Profile:
 async def licences(info: Info, first: int | None = 20, after: str | None = None) -> Connection[Licence]:
     caller, person = require_person(info)
     section = await federated("licences", info.context.services.space.licences(caller, person, info.context.audit))
-    return Connection.paginate([Licence.of(v, section.source) for v in section.items], first, after)
+    return Connection.page_of(section.items, first, after, lambda v: Licence.of(v, section.source))

@@ -14,6 +14,7 @@ from personal_space.errors import NotAllowed as NotAllowedError
 from personal_space.sections import china_today
 from personal_space.writes import Result
 from resolvers.context import Info
+from resolvers.federation import federated
 from resolvers.mutations import as_error, run_write
 from resolvers.permissions import require_person
 from schema.types.common import Connection
@@ -142,8 +143,10 @@ async def report_data_error(
     owner: str | None = None
     if target is DataErrorTarget.LICENCE:
         try:
-            view, _ = await info.context.services.space.licence_by_id(
-                caller, person, target_id.strip(), info.context.audit
+            # The licence store down is a coded, retryable error, like a section of the space.
+            view, _ = await federated(
+                "licences",
+                info.context.services.space.licence_by_id(caller, person, target_id.strip(), info.context.audit),
             )
         except NotAllowedError:
             return NotAllowed(message="证照不存在或不属于您")
@@ -171,4 +174,4 @@ async def my_submissions(info: Info, first: int | None = 20, after: str | None =
     _, person = require_person(info)
     async with info.context.db() as session:
         rows = await submissions.of_account(session, person.account_id)
-    return Connection.paginate([Submission.of(r) for r in rows], first, after)
+    return Connection.page_of(rows, first, after, lambda r: Submission.of(r))

@@ -19,6 +19,7 @@ from strawberry.extensions import (
     SchemaExtension,
     ValidationCache,
 )
+from strawberry.federation.schema import FederationAny
 from strawberry.schema.config import StrawberryConfig
 from strawberry.tools import merge_types
 from strawberry.types import ExecutionContext
@@ -80,7 +81,33 @@ Query = merge_types("Query", QUERY_TYPES)
 Mutation = merge_types("Mutation", MUTATION_TYPES)
 
 
+BAD_INPUT = {"code": "BAD_USER_INPUT"}
+
+
 class CitizenSchema(strawberry.federation.Schema):
+    def entities_resolver(self, info: strawberry.Info, representations: list[FederationAny]) -> list[FederationAny]:
+        # strawberry trusts each representation; one naming no entity type, or not `{__typename,
+        # id}`, would surface as an unexpected error, yet it is the caller's mistake. The parent
+        # pops `__typename` from those it resolves, so all are checked first.
+        checked = [self._is_representation(r) for r in representations]
+        valid = [r for r, ok in zip(representations, checked, strict=True) if ok]
+        resolved = iter(super().entities_resolver(info, valid))
+        return [
+            next(resolved)
+            if ok
+            else FederationAny(
+                GraphQLError("representation must be {__typename, id} of an entity type", extensions=BAD_INPUT)
+            )
+            for ok in checked
+        ]
+
+    def _is_representation(self, representation: object) -> bool:
+        if not isinstance(representation, dict) or set(representation) != {"__typename", "id"}:
+            return False
+        type_ = self.schema_converter.type_map.get(str(representation["__typename"]))
+        origin = getattr(getattr(type_, "definition", None), "origin", None)
+        return isinstance(representation["id"], str) and hasattr(origin, "resolve_reference")
+
     def process_errors(self, errors: list[GraphQLError], execution_context: ExecutionContext | None = None) -> None:
         # Expected errors (auth, validation, a department down) are answers, not incidents.
         for error in errors:

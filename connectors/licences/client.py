@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+from urllib.parse import quote
+
 from connectors.base import CallContext, DepartmentClient
+from connectors.errors import NotFound
 from connectors.licences.models import Licence, LicenceBatch, LicencePage
+from kit.identifiers import is_valid_licence_identifier
 
 
 class LicencesClient:
@@ -20,7 +24,10 @@ class LicencesClient:
         return page.items
 
     async def by_id(self, licence_id: str, call: CallContext) -> Licence:
-        return await self.base.get_json(f"/api/v1/licences/{licence_id}", Licence, call)
+        # The id goes into the URL path: anything but a licence identifier could reach another resource.
+        if not is_valid_licence_identifier(licence_id):
+            raise NotFound(self.base.name, self.base.config.department, "malformed licence id")
+        return await self.base.get_json(f"/api/v1/licences/{quote(licence_id, safe='')}", Licence, call)
 
     async def batch(self, licence_ids: list[str], call: CallContext) -> LicenceBatch:
         return await self.base.post_json(

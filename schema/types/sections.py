@@ -68,6 +68,13 @@ class Case(Node):
         return Rating.of(*found) if found else None
 
     @classmethod
+    async def resolve_reference(cls, info: strawberry.Info, id: strawberry.ID) -> Case:
+        # Not fetchable by reference (node(id) refuses it too): a clear NOT_FOUND, not a bug.
+        from resolvers.node import NOT_FOUND
+
+        raise NOT_FOUND
+
+    @classmethod
     def of(cls, view: CaseView, source: Provenance, *, elder: bool, today: date) -> Case:
         c = view.case
         text = plain_words.case_status(view, elder=elder, today=today)
@@ -136,6 +143,13 @@ class WorkOrder(Node):
     accepted_at: datetime
     closed_at: datetime | None
     source: Source
+
+    @classmethod
+    async def resolve_reference(cls, info: strawberry.Info, id: strawberry.ID) -> WorkOrder:
+        # Not fetchable by reference (node(id) refuses it too): a clear NOT_FOUND, not a bug.
+        from resolvers.node import NOT_FOUND
+
+        raise NOT_FOUND
 
     @classmethod
     def of(cls, o: WorkOrderModel, source: Provenance, *, elder: bool, today: date) -> WorkOrder:

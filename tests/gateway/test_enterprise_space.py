@@ -284,7 +284,9 @@ def test_reads_are_audited_against_the_company(gateway: GatewayClient) -> None:
     entries = gateway.graphql(export, {**window, "s": f"e:{COMPANY}"}, as_user="operator")["data"]["auditLog"]
     staff_reads = [e for e in entries if e["actorSubject"] == subject_for("staff")]
     assert staff_reads
-    assert all(e["purpose"] == "企业事务办理" and e["dataSubjectId"] == f"e:{COMPANY}" for e in staff_reads), staff_reads
+    assert all(e["purpose"] == "企业事务办理" and e["dataSubjectId"] == f"e:{COMPANY}" for e in staff_reads), (
+        staff_reads
+    )
     assert {"company", "licences", "cases", "bills"} <= set(staff_reads[-1]["sections"])
     # What the scopes refused was never read, so the log does not say it was.
     assert all(not {"ratings", "staffAuthorisations"} & set(e["sections"]) for e in staff_reads)
