@@ -10,7 +10,6 @@ import re
 import time
 import uuid
 from datetime import timedelta
-from pathlib import Path
 from typing import Any
 
 from sqlalchemy import update
@@ -18,36 +17,10 @@ from sqlalchemy.ext.asyncio import create_async_engine
 
 from gateway.settings import Settings
 from personal_space.models import AgentConsent, utcnow
+from tests.support.agent_consent import DEMO, REQUEST, decide, granted, key, new_ticket, request_consent
 from tests.support.departments import HTTP, signed
 from tests.support.gateway import GatewayClient
 
-DEMO = {
-    p["username"]: p
-    for p in json.loads((Path(__file__).parents[2] / "personal_space" / "demo_people.json").read_text("utf-8"))[
-        "people"
-    ]
-}
-
-REQUEST = """
-mutation($ticket: String!, $sections: [AgentSection!]!, $method: AgentConsentMethod!, $key: String!, $minutes: Int!) {
-  requestAgentConsent(ticketId: $ticket, sections: $sections, method: $method, idempotencyKey: $key,
-                      grantMinutes: $minutes) {
-    __typename
-    ... on AgentConsentRequest { id status method sections ticketId codeAttemptsLeft expiresAt }
-    ... on ValidationError { field message code }
-    ... on NotAllowed { message }
-  }
-}
-"""
-DECIDE = """
-mutation($id: ID!) {
-  %s(id: $id) {
-    __typename
-    ... on AgentConsentRequest { id status expiresAt }
-    ... on NotAllowed { message }
-  }
-}
-"""
 CONFIRM = """
 mutation($id: ID!, $code: String!) {
   confirmAgentConsentCode(id: $id, code: $code) {
@@ -90,54 +63,8 @@ ACCESS_LOG = "{ me { dataAccessLog(first: 50) { edges { node { accessorRole acce
 NOTIFICATIONS = "{ me { notifications(first: 20) { edges { node { kind title body } } } } }"
 
 
-def key() -> str:
-    return f"agent-{uuid.uuid4().hex}"
-
-
-def new_ticket(gateway: GatewayClient, username: str, title: str = "咨询医保报销比例", content: str = "") -> str:
-    """A call comes in: the hotline opens a ticket for the caller (the simulator's own API)."""
-    person = DEMO[username]
-    body = {
-        "kind": "咨询",
-        "title": title,
-        "content": content or f"来电人咨询：{title}，请坐席协助查询。",
-        "category": "社会保障",
-        "channel": "12345热线电话",
-        "caller": {"id_type": "111", "id_number": person["id_number"], "name": person["name"]},
-    }
-    response = signed(
-        "POST", gateway.simulators["workorders"], "/api/v1/workorders", "workorders",
-        json=body, headers={"Idempotency-Key": key()},
-    )  # fmt: skip
-    assert response.status_code == 201, response.text
-    order_id: str = response.json()["order_id"]
-    return order_id
-
-
-def request_consent(
-    gateway: GatewayClient, ticket: str, sections: list[str], method: str = "APP", minutes: int = 30
-) -> dict[str, Any]:
-    variables = {"ticket": ticket, "sections": sections, "method": method, "key": key(), "minutes": minutes}
-    result: dict[str, Any] = gateway.graphql(REQUEST, variables, as_user="agent")["data"]["requestAgentConsent"]
-    return result
-
-
-def decide(gateway: GatewayClient, user: str, action: str, consent_id: str) -> dict[str, Any]:
-    field = f"{action}AgentConsent"
-    result: dict[str, Any] = gateway.graphql(DECIDE % field, {"id": consent_id}, as_user=user)["data"][field]
-    return result
-
-
 def open_ticket(gateway: GatewayClient, ticket: str, user: str = "agent") -> dict[str, Any]:
     return gateway.graphql(TICKET, {"id": ticket}, as_user=user)
-
-
-def granted(gateway: GatewayClient, username: str, sections: list[str], title: str = "咨询医保报销比例") -> str:
-    ticket = new_ticket(gateway, username, title)
-    consent = request_consent(gateway, ticket, sections)
-    assert consent["__typename"] == "AgentConsentRequest", consent
-    assert decide(gateway, username, "approve", consent["id"])["status"] == "APPROVED"
-    return ticket
 
 
 def set_past(settings: Settings, consent_id: str, column: str) -> None:

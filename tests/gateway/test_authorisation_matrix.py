@@ -1,8 +1,8 @@
 """Who sees what: every id-taking entry point × every role × someone else's ids → nothing leaks.
 
-The probes take objects that belong to `citizen` (licences) and to the demo company (its space
-and its objects), then ask for them as every other role and as nobody. A leak is any answer
-with data, or any trace of the owner's identifiers in the response text.
+Roles: citizen, citizen2, elder, legal representative, staff (with scopes, and without the
+ratings scope for the company's ratings), agent (without consent, then with the owner's
+consent for a ticket), clerk, operator and nobody; the probes are in tests/support/matrix.py.
 """
 
 from __future__ import annotations
