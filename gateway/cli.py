@@ -60,7 +60,8 @@ async def seed_database(settings: Settings) -> int:
         async with async_sessionmaker(engine)() as session:
             systems = load_systems(settings.systems_file, settings.system_urls)
             identity = IdentityService(
-                FieldCipher(settings.data_key.get_secret_value().encode()), subject_linker(settings, systems)
+                FieldCipher(settings.data_key.get_secret_value().encode(), settings.field_cipher),
+                subject_linker(settings, systems),
             )
             created = await seed_demo(session, identity, {name: subject_for(name) for name in demo_people()})
             await session.commit()

@@ -121,7 +121,7 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         breakers=breakers,
         metrics_registry=metrics,
     )
-    cipher = FieldCipher(settings.data_key.get_secret_value().encode())
+    cipher = FieldCipher(settings.data_key.get_secret_value().encode(), settings.field_cipher)
     sessionmaker = async_sessionmaker(engine, expire_on_commit=False)
     bus = build_bus(settings.redis_url, settings.redis_prefix)
     space = PersonalSpaceService(

@@ -9,6 +9,8 @@ from pathlib import Path
 from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from kit.crypto import CipherName
+
 REPO_ROOT = Path(__file__).resolve().parent.parent
 
 
@@ -85,6 +87,8 @@ class Settings(BaseSettings):
     poll_interval_seconds: float = Field(default=60.0, gt=0, le=3600)
 
     masking_policy: str = "standard"
+    # What new personal fields are sealed with: aes-256-gcm or sm4-gcm (国密); both stay readable.
+    field_cipher: CipherName = "aes-256-gcm"
     log_level: str = "INFO"
     demo_dir: Path = Path(".demo")
 

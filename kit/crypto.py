@@ -1,7 +1,14 @@
-"""Field encryption at rest (AES-256-GCM) and keyed hashes for lookups by identifier.
+"""Field encryption at rest and keyed hashes for lookups by identifier.
 
 ID and phone numbers are stored encrypted; equality lookups go through an HMAC so the
 plaintext never needs an index.
+
+Two authenticated ciphers: AES-256-GCM (the default) and SM4-GCM (GB/T 32907, the national
+block cipher that 商用密码 rules ask government systems to use), both from `cryptography`.
+`CITIZEN_FIELD_CIPHER` chooses what new values are sealed with; a value names its cipher
+(SM4 values start with `sm4.`, AES values carry no prefix, as they always have), so switching
+keeps every stored value readable and rows move to the new cipher as they are rewritten.
+The lookup hash stays HMAC-SHA-256 whatever the cipher: changing it would orphan every index.
 """
 
 from __future__ import annotations
@@ -10,26 +17,65 @@ import base64
 import hashlib
 import hmac
 import os
+from typing import Literal
 
+from cryptography.exceptions import InvalidTag
+from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
+CipherName = Literal["aes-256-gcm", "sm4-gcm"]
+CIPHERS: tuple[CipherName, ...] = ("aes-256-gcm", "sm4-gcm")
 _NONCE_BYTES = 12
+_TAG_BYTES = 16
+_SM4_PREFIX = "sm4."
+
+
+class _Sm4Gcm:
+    """SM4 in GCM mode: `cryptography` has no AEAD class for it, so the Cipher API with GCM."""
+
+    def __init__(self, key: bytes) -> None:
+        self._key = key
+
+    def encrypt(self, nonce: bytes, data: bytes, associated: bytes) -> bytes:
+        encryptor = Cipher(algorithms.SM4(self._key), modes.GCM(nonce)).encryptor()
+        encryptor.authenticate_additional_data(associated)
+        sealed = encryptor.update(data) + encryptor.finalize()
+        return sealed + encryptor.tag
+
+    def decrypt(self, nonce: bytes, sealed: bytes, associated: bytes) -> bytes:
+        if len(sealed) < _TAG_BYTES:
+            raise InvalidTag
+        decryptor = Cipher(algorithms.SM4(self._key), modes.GCM(nonce, sealed[-_TAG_BYTES:])).decryptor()
+        decryptor.authenticate_additional_data(associated)
+        return decryptor.update(sealed[:-_TAG_BYTES]) + decryptor.finalize()
 
 
 class FieldCipher:
-    def __init__(self, key_material: bytes) -> None:
-        # Derive independent keys so the lookup hash never reuses the encryption key.
-        self._aead = AESGCM(hashlib.sha256(b"enc:" + key_material).digest())
+    def __init__(self, key_material: bytes, cipher: CipherName = "aes-256-gcm") -> None:
+        if cipher not in CIPHERS:
+            raise ValueError(f"cipher must be one of {CIPHERS}")
+        # Derive independent keys so the lookup hash never reuses an encryption key.
+        self._aes = AESGCM(hashlib.sha256(b"enc:" + key_material).digest())
+        self._sm4 = _Sm4Gcm(hashlib.sha256(b"sm4:" + key_material).digest()[:16])
         self._mac_key = hashlib.sha256(b"mac:" + key_material).digest()
+        self.cipher: CipherName = cipher
 
     def encrypt(self, plaintext: str, *, context: str) -> str:
         nonce = os.urandom(_NONCE_BYTES)
-        sealed = self._aead.encrypt(nonce, plaintext.encode(), context.encode())
+        if self.cipher == "sm4-gcm":
+            sealed = self._sm4.encrypt(nonce, plaintext.encode(), context.encode())
+            return _SM4_PREFIX + base64.urlsafe_b64encode(nonce + sealed).decode()
+        sealed = self._aes.encrypt(nonce, plaintext.encode(), context.encode())
         return base64.urlsafe_b64encode(nonce + sealed).decode()
 
     def decrypt(self, token: str, *, context: str) -> str:
+        """Opens a value sealed with either cipher; InvalidTag if it was altered or sealed for
+        another context or key."""
+        if token.startswith(_SM4_PREFIX):
+            raw = base64.urlsafe_b64decode(token[len(_SM4_PREFIX) :].encode())
+            return self._sm4.decrypt(raw[:_NONCE_BYTES], raw[_NONCE_BYTES:], context.encode()).decode()
         raw = base64.urlsafe_b64decode(token.encode())
-        return self._aead.decrypt(raw[:_NONCE_BYTES], raw[_NONCE_BYTES:], context.encode()).decode()
+        return self._aes.decrypt(raw[:_NONCE_BYTES], raw[_NONCE_BYTES:], context.encode()).decode()
 
     def lookup_hash(self, value: str) -> str:
         return hmac.new(self._mac_key, value.upper().encode(), hashlib.sha256).hexdigest()
