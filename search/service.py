@@ -8,8 +8,9 @@ from __future__ import annotations
 
 import asyncio
 import re
+import time
 import uuid
-from collections import Counter
+from collections import Counter, OrderedDict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
@@ -28,6 +29,9 @@ from search.suggest import Suggester, Suggestion
 
 MAX_QUERY_CHARS = 100
 MAX_RESULTS = 100
+# Rankings kept between identical searches (see `SearchService._ranked`).
+RANKINGS_SECONDS = 60.0
+RANKINGS_KEPT = 2048
 # How much a FAQ gains from being about the item that item search ranks best (0–1 of that score).
 ITEM_SUPPORT = 0.5
 
@@ -114,6 +118,7 @@ class SearchService:
         # Why the index is not what it should be (set by the runtime; reported by /readyz).
         self.problem: str | None = None
         self._lock = asyncio.Lock()
+        self._rankings: OrderedDict[tuple[str, Filters | None, int], tuple[float, list[EngineHit]]] = OrderedDict()
 
     # -- keeping the index in step --------------------------------------------------------------
 
@@ -164,6 +169,7 @@ class SearchService:
             key = doc_id(DocKind.FAQ, faq_id)
             await self.engine.delete([key])
             self.documents.pop(key, None)
+            self._forget_rankings()
             await self._upsert(self._item_documents(set(previous.item_codes)))
             return True
 
@@ -189,6 +195,25 @@ class SearchService:
         items = [self.catalogue.items[c] for c in sorted(codes) if c in self.catalogue.items]
         return [self.builder.item(i, self._faqs_of(i.code)) for i in items]
 
+    async def _ranked(self, analyzed: AnalyzedQuery, filters: Filters | None, limit: int) -> list[EngineHit]:
+        """The engine's ranking of a query, kept for a minute: people ask the same few things
+        (社保卡, 公积金提取 …) all day. Any change to the index or to the popularity that ranks
+        it drops every kept ranking (`_forget_rankings`)."""
+        key = (analyzed.normalized, filters, limit)
+        now = time.monotonic()
+        kept = self._rankings.get(key)
+        if kept is not None and now - kept[0] < RANKINGS_SECONDS:
+            self._rankings.move_to_end(key)
+            return kept[1]
+        found = await self.engine.query(EngineQuery.of(analyzed, filters, limit=limit))
+        self._rankings[key] = (now, found)
+        if len(self._rankings) > RANKINGS_KEPT:
+            self._rankings.popitem(last=False)
+        return found
+
+    def _forget_rankings(self) -> None:
+        self._rankings.clear()
+
     async def _upsert(self, documents: list[SearchDocument]) -> None:
         if not documents:
             return
@@ -198,6 +223,7 @@ class SearchService:
         self._refresh_derived()
 
     def _refresh_derived(self) -> None:
+        self._forget_rankings()
         phrases: list[tuple[str, str, DocKind, bool]] = []
         records: list[tuple[ServiceItem | Bundle, DocKind]] = [
             *((i, DocKind.SERVICE_ITEM) for i in self.catalogue.items.values()),
@@ -233,7 +259,7 @@ class SearchService:
         self.queries[analyzed.key] += 1
         if analyzed.empty:
             return SearchPage([], 0, offset, analyzed)
-        found = await self.engine.query(EngineQuery.of(analyzed, filters, limit=MAX_RESULTS))
+        found = await self._ranked(analyzed, filters, MAX_RESULTS)
         window = found[offset : offset + size]
         hits = [h for h in (self._hit(x, analyzed) for x in window) if h is not None]
         return SearchPage(hits, len(found), offset, analyzed)
@@ -269,6 +295,7 @@ class SearchService:
             return False
         self.clicks[key] += 1
         await self.engine.set_popularity({key: float(self.clicks[key])})
+        self._forget_rankings()
         return True
 
     # -- ask ------------------------------------------------------------------------------------
@@ -288,8 +315,8 @@ class SearchService:
                 features=AnswerFeatures(0.0, 0.0, 0.0, 0.0, coverage),
             )
         items, faqs = await asyncio.gather(
-            self.engine.query(EngineQuery.of(analyzed, Filters(kinds=(DocKind.SERVICE_ITEM, DocKind.BUNDLE)), 10)),
-            self.engine.query(EngineQuery.of(analyzed, Filters(kinds=(DocKind.FAQ,)), 20)),
+            self._ranked(analyzed, Filters(kinds=(DocKind.SERVICE_ITEM, DocKind.BUNDLE)), 10),
+            self._ranked(analyzed, Filters(kinds=(DocKind.FAQ,)), 20),
         )
         ranked = self._rank_faqs(items, faqs)
         if not ranked:
