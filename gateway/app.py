@@ -44,6 +44,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         max_body_bytes=settings.max_body_bytes,
         allow_list=load_allow_list(settings.persisted_queries_file),
         allow_list_only=settings.persisted_queries_only,
+        max_tokens=settings.graphql_max_tokens,
     )
     app.add_middleware(RateLimit, path="/graphql")
     # Added last, so outermost: every response, rejected or not, carries a request id.

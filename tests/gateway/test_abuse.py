@@ -10,12 +10,18 @@ from pathlib import Path
 
 import httpx
 import pytest
+from graphql.language.lexer import Lexer
+from graphql.language.source import Source
+from graphql.language.token_kind import TokenKind
+from hypothesis import given, settings
 
 from gateway.app import create_app
 from gateway.cli import migrate_database, seed_database
 from gateway.dev_identity import DevIdentityProvider
+from gateway.persisted import token_count
 from gateway.settings import Settings
 from simulators.registry import dev_secret
+from tests.support.fuzzing import query_documents
 from tests.support.gateway import GatewayClient
 from tests.support.servers import ThreadedServer
 
@@ -199,3 +205,21 @@ def test_bad_json_and_wrong_types_are_clear_errors(production: GatewayClient) ->
     )
     assert wrong.status_code == 200
     assert "Int cannot represent" in wrong.json()["errors"][0]["message"]
+
+
+def test_a_document_over_the_token_limit_is_refused_before_parsing(production: GatewayClient) -> None:
+    query = "{ me { profile { " + "name " * 2_500 + "} } }"
+    response = _post(production, {"query": query}, Authorization=f"Bearer {production.token('citizen')}")
+    assert response.status_code == 400
+    assert _code(response) == "TOO_MANY_TOKENS"
+
+
+@settings(max_examples=150, deadline=None, derandomize=True, database=None)
+@given(document=query_documents())
+def test_the_gates_token_count_is_the_parsers(document: str) -> None:
+    """The gate refuses by its own count; it must never count more than graphql-core does."""
+    lexer = Lexer(Source(document + ' # a comment { } "x"\n, "with # and { }" """block "" { """'))
+    parsed = 0
+    while lexer.advance().kind is not TokenKind.EOF:
+        parsed += 1
+    assert token_count(document + ' # a comment { } "x"\n, "with # and { }" """block "" { """') == parsed
