@@ -148,7 +148,7 @@ def abuse_row(url: str, token: str) -> Row:
 
 def matrix_row(client: GatewayClient) -> Row:
     result = probe_matrix(client)
-    note = "node(id) and _entities × 9 roles × others' ids"
+    note = "node(id) and _entities × 9 roles (staff also without a scope, agent also with consent) × others' ids"
     if result.unrefused:
         note += f"; {len(result.unrefused)} answered without an error"
     return Row(
