@@ -10,15 +10,18 @@ sections instead of asking the ratings system again.
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
-from typing import Any, TypeVar
+from typing import TypeVar
 
+from connectors.appointments.models import Appointment
+from connectors.bills.models import Bill
 from connectors.ratings.models import Rating
+from connectors.workorders.models import WorkOrder
 from kit.memo import TaskMemo
 from personal_space.audit import AuditTrail
 from personal_space.caller import Caller
 from personal_space.identity import PersonRecord
 from personal_space.sections import RATINGS_PAGE, CaseView, RecordsView, SpaceSections
-from personal_space.views import Federated
+from personal_space.views import Federated, Provenance
 
 T = TypeVar("T")
 
@@ -41,7 +44,7 @@ class PersonSections:
     async def cases(self) -> Federated[CaseView]:
         return await self._once("cases", lambda: self._sections.cases(self._caller, self._person, self._audit))
 
-    async def work_orders(self) -> Federated[Any]:
+    async def work_orders(self) -> Federated[WorkOrder]:
         return await self._once(
             "workOrders", lambda: self._sections.work_orders(self._caller, self._person, self._audit)
         )
@@ -49,12 +52,12 @@ class PersonSections:
     async def ratings(self) -> Federated[Rating]:
         return await self._once("ratings", lambda: self._sections.ratings(self._caller, self._person, self._audit))
 
-    async def appointments(self) -> Federated[Any]:
+    async def appointments(self) -> Federated[Appointment]:
         return await self._once(
             "appointments", lambda: self._sections.appointments(self._caller, self._person, self._audit)
         )
 
-    async def bills(self) -> Federated[Any]:
+    async def bills(self) -> Federated[Bill]:
         return await self._once("bills", lambda: self._sections.bills(self._caller, self._person, self._audit))
 
     async def records(self) -> Federated[RecordsView]:
@@ -73,7 +76,7 @@ class PersonSections:
         rated, source = await self.ratings_of_cases([view.case.case_id for view in finished])
         return Federated([view for view in finished if view.case.case_id not in rated], source)
 
-    async def ratings_of_cases(self, case_ids: list[str]) -> tuple[dict[str, Rating], Any]:
+    async def ratings_of_cases(self, case_ids: list[str]) -> tuple[dict[str, Rating], Provenance]:
         """The person's rating of each of these cases that has one (the DataLoader behind
         `Case.rating`). The ratings section holds every rating of someone with fewer than a page
         of them; for the rare person with more, the ratings system is asked for the rest."""
