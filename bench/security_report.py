@@ -35,14 +35,14 @@ REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
 import httpx  # noqa: E402
-from hypothesis import HealthCheck, Phase, given, settings  # noqa: E402
+from hypothesis import given  # noqa: E402
 from rich.console import Console  # noqa: E402
 from rich.table import Table  # noqa: E402
 
 from bench.processes import require_loopback  # noqa: E402
 from bench.stack import Stack, gateway, stack  # noqa: E402
 from gateway.settings import Settings  # noqa: E402
-from tests.support.fuzzing import MASKED_MESSAGE, mutation_documents, problems, query_documents  # noqa: E402
+from tests.support.fuzzing import MASKED_MESSAGE, bounded, mutation_documents, problems, query_documents  # noqa: E402
 from tests.support.gateway import GatewayClient, newcomer_token  # noqa: E402
 from tests.support.matrix import COMPANY, probe_matrix  # noqa: E402
 from tests.support.outbox_kill import kill_mid_stream  # noqa: E402
@@ -247,16 +247,6 @@ def fuzz_row(client: GatewayClient, examples: int) -> Row:
             other += 1
         if found and len(samples) < 3:
             samples.append(f"{found[0]} ← {document[:120]!r}")
-
-    def bounded(max_examples: int) -> settings:
-        return settings(
-            max_examples=max_examples,
-            deadline=None,
-            derandomize=True,
-            database=None,
-            phases=(Phase.explicit, Phase.generate),
-            suppress_health_check=list(HealthCheck),
-        )
 
     @bounded(examples)
     @given(document=query_documents())

@@ -17,8 +17,9 @@ import base64
 import hashlib
 import hmac
 import os
-from typing import Literal
+from typing import Any, Literal
 
+import orjson
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
@@ -76,6 +77,18 @@ class FieldCipher:
             return self._sm4.decrypt(raw[:_NONCE_BYTES], raw[_NONCE_BYTES:], context.encode()).decode()
         raw = base64.urlsafe_b64decode(token.encode())
         return self._aes.decrypt(raw[:_NONCE_BYTES], raw[_NONCE_BYTES:], context.encode()).decode()
+
+    def seal_json(self, value: Any, *, context: str) -> bytes:
+        """A JSON value sealed for a cache: what lands in Redis is never readable there."""
+        return self.encrypt(orjson.dumps(value).decode(), context=context).encode()
+
+    def open_json(self, sealed: bytes, *, context: str) -> Any | None:
+        """The value `seal_json` sealed; None when it cannot be read (another key, a format
+        change, tampering): callers then read the source afresh."""
+        try:
+            return orjson.loads(self.decrypt(sealed.decode(), context=context))
+        except (orjson.JSONDecodeError, InvalidTag, ValueError):
+            return None
 
     def lookup_hash(self, value: str) -> str:
         return hmac.new(self._mac_key, value.upper().encode(), hashlib.sha256).hexdigest()

@@ -6,10 +6,7 @@ from collections.abc import Callable
 from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime
-from typing import Any
 
-import orjson
-from cryptography.exceptions import InvalidTag
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -146,18 +143,18 @@ class IdentityService:
             return None
         key = self._cache_key(subject)
         raw = await self._cache.get(key)
-        if raw is None:
+        entry = self.cipher.open_json(raw, context=key) if raw is not None else None
+        if not isinstance(entry, dict):
             return None
         try:
-            entry: dict[str, Any] = orjson.loads(self.cipher.decrypt(raw.decode(), context=key))
             birth = entry["account"]["birth_date"]
             account = Account(**{**entry["account"], "birth_date": date.fromisoformat(birth) if birth else None})
             bindings = [
                 Binding(uscc, name, relation, tuple(scopes), datetime.fromisoformat(expires) if expires else None)
                 for uscc, name, relation, scopes, expires in entry["bindings"]
             ]
-        except (orjson.JSONDecodeError, InvalidTag, ValueError, KeyError, TypeError):
-            return None  # unreadable (another key, a format change): read the database
+        except (ValueError, KeyError, TypeError):
+            return None  # another format: read the database
         return self._signed_in(subject, role, account, bindings)
 
     async def _remember(self, subject: str, account: Account, bindings: list[Binding]) -> None:
@@ -171,8 +168,7 @@ class IdentityService:
                 for b in bindings
             ],
         }
-        plain = orjson.dumps(entry).decode()
-        await self._cache.set(key, self.cipher.encrypt(plain, context=key).encode(), REMEMBER_SECONDS)
+        await self._cache.set(key, self.cipher.seal_json(entry, context=key), REMEMBER_SECONDS)
 
     async def create(self, session: AsyncSession, new: NewAccount) -> Account:
         account = Account(

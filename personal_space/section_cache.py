@@ -14,9 +14,6 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, Generic, TypeVar
 
-import orjson
-from cryptography.exceptions import InvalidTag
-
 from connectors.errors import DepartmentError, NotFound
 from kit.cache import Cache
 from kit.crypto import FieldCipher
@@ -63,8 +60,8 @@ class SectionCache:
                 raise
             return Section([decode(i) for i in cached["items"]], _instant(cached["at"]), stale=True)
         now = time.time()
-        plain = orjson.dumps({"at": now, "items": [encode(i) for i in items]}).decode()
-        await self._cache.set(key, self._cipher.encrypt(plain, context=key).encode(), self._keep)
+        sealed = self._cipher.seal_json({"at": now, "items": [encode(i) for i in items]}, context=key)
+        await self._cache.set(key, sealed, self._keep)
         return Section(items, _instant(now), stale=False)
 
     async def invalidate(self, key: str) -> None:
@@ -73,13 +70,8 @@ class SectionCache:
 
     async def _read(self, key: str) -> dict[str, Any] | None:
         raw = await self._cache.get(key)
-        if raw is None:
-            return None
-        try:
-            value: dict[str, Any] = orjson.loads(self._cipher.decrypt(raw.decode(), context=key))
-        except (orjson.JSONDecodeError, InvalidTag, ValueError):
-            return None  # unreadable (another key, a format change): fetch afresh
-        return value
+        value = self._cipher.open_json(raw, context=key) if raw is not None else None
+        return value if isinstance(value, dict) else None
 
 
 def _instant(timestamp: float) -> datetime:

@@ -15,9 +15,10 @@ from typing import Any
 from sqlalchemy import update
 from sqlalchemy.ext.asyncio import create_async_engine
 
+from gateway.dev_identity import demo_person
 from gateway.settings import Settings
 from personal_space.models import AgentConsent, utcnow
-from tests.support.agent_consent import DEMO, REQUEST, decide, granted, key, new_ticket, request_consent
+from tests.support.agent_consent import REQUEST, decide, granted, key, new_ticket, request_consent
 from tests.support.departments import HTTP, signed
 from tests.support.gateway import GatewayClient
 
@@ -117,7 +118,7 @@ def request_consent_as(gateway: GatewayClient, user: str, ticket: str) -> dict[s
 
 
 def test_without_consent_or_without_an_open_ticket_nothing_leaks(gateway: GatewayClient) -> None:
-    person = DEMO["citizen2"]
+    person = demo_person("citizen2")
     ticket = new_ticket(gateway, "citizen2")
     # An open ticket but no consent: refused, and not even the caller's name comes back.
     body = open_ticket(gateway, ticket)
@@ -139,7 +140,7 @@ def test_without_consent_or_without_an_open_ticket_nothing_leaks(gateway: Gatewa
 
 
 def test_app_consent_shows_the_consented_sections_only_strictly_masked(gateway: GatewayClient) -> None:
-    person = DEMO["citizen"]
+    person = demo_person("citizen")
     ticket = new_ticket(gateway, "citizen", "咨询驾驶证换证")
     consent = request_consent(gateway, ticket, ["PROFILE", "LICENCES"], minutes=15)
     # The caller sees the request in the app, with a notification, and approves it.
@@ -401,7 +402,7 @@ def test_create_work_order_for_the_caller(gateway: GatewayClient) -> None:
         "GET", gateway.simulators["workorders"], f"/api/v1/workorders/{delivered['remoteId']}", "workorders"
     ).json()
     assert order["title"] == title
-    assert order["caller"]["id_number"] == DEMO["citizen"]["id_number"]
+    assert order["caller"]["id_number"] == demo_person("citizen")["id_number"]
     assert order["channel"] == "12345热线电话"
     notes = gateway.graphql(NOTIFICATIONS, as_user="citizen")["data"]["me"]["notifications"]["edges"]
     assert any(e["node"]["title"] == "12345坐席已为您登记诉求" and delivered["remoteId"] in e["node"]["body"]

@@ -12,29 +12,16 @@ import uuid
 import httpx
 import pytest
 import schemathesis
-from hypothesis import HealthCheck, Phase, given, settings
+from hypothesis import given
 from schemathesis.checks import not_a_server_error
 from schemathesis.core.failures import Failure, FailureGroup
 from schemathesis.graphql.checks import GraphQLServerError
 
 from gateway.settings import Settings
 from tests.support.database import half_written, table_counts
-from tests.support.fuzzing import mutation_documents, problems, query_documents, scalar_strategies
+from tests.support.fuzzing import bounded, mutation_documents, problems, query_documents, scalar_strategies
 from tests.support.gateway import GatewayClient, newcomer_token
 from tests.support.outbox_kill import SUBMIT
-
-
-# No shrinking: against a live server it costs minutes, and the failing document is printed as is.
-def fuzz(max_examples: int) -> settings:
-    return settings(
-        max_examples=max_examples,
-        deadline=None,
-        derandomize=True,
-        database=None,
-        phases=(Phase.explicit, Phase.generate),
-        suppress_health_check=list(HealthCheck),
-    )
-
 
 # Beyond the query-level limits: a generated document may be huge, so the client bounds the call.
 TIMEOUT = httpx.Timeout(30.0)
@@ -53,7 +40,7 @@ def test_generated_queries_get_clear_answers(gateway: GatewayClient) -> None:
     token = gateway.token("citizen")
     seen = itertools.count()
 
-    @fuzz(150)
+    @bounded(150)
     @given(document=query_documents())
     def run(document: str) -> None:
         next(seen)
@@ -68,7 +55,7 @@ def test_queries_breaking_the_schema_are_refused_clearly(gateway: GatewayClient)
     """Wrong argument types, unknown enum values, missing required arguments (one violation each)."""
     token = gateway.token("citizen")
 
-    @fuzz(60)
+    @bounded(60)
     @given(document=query_documents(negative=True))
     def run(document: str) -> None:
         response = _post(gateway, token, document)
@@ -85,7 +72,7 @@ def test_generated_mutations_leave_nothing_half_written(gateway: GatewayClient, 
     assert gateway.graphql("{ me { profile { name } } }", token=token)["data"]["me"]["profile"]["name"]
     seen = itertools.count()
 
-    @fuzz(100)
+    @bounded(100)
     @given(document=mutation_documents())
     def run(document: str) -> None:
         next(seen)
@@ -117,7 +104,7 @@ def test_schemathesis_finds_no_server_error(gateway: GatewayClient) -> None:
     token = gateway.token("citizen")
     labels: set[str] = set()
 
-    @fuzz(80)
+    @bounded(80)
     @given(case=schema.as_strategy())
     def run(case: schemathesis.Case) -> None:
         labels.add(case.operation.label)

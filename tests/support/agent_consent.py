@@ -3,21 +3,12 @@ at the work-order system, the agent's request, the caller's approval in the app.
 
 from __future__ import annotations
 
-import json
 import uuid
-from pathlib import Path
 from typing import Any
 
+from gateway.dev_identity import demo_person
 from tests.support.departments import signed
 from tests.support.gateway import GatewayClient
-
-DEMO = {
-    p["username"]: p
-    for p in json.loads((Path(__file__).parents[2] / "personal_space" / "demo_people.json").read_text("utf-8"))[
-        "people"
-    ]
-}
-
 
 REQUEST = """
 mutation($ticket: String!, $sections: [AgentSection!]!, $method: AgentConsentMethod!, $key: String!, $minutes: Int!) {
@@ -47,7 +38,7 @@ def key() -> str:
 
 def new_ticket(gateway: GatewayClient, username: str, title: str = "咨询医保报销比例", content: str = "") -> str:
     """A call comes in: the hotline opens a ticket for the caller (the simulator's own API)."""
-    person = DEMO[username]
+    person = demo_person(username)
     body = {
         "kind": "咨询",
         "title": title,

@@ -12,6 +12,7 @@ from typing import Any
 
 import graphql
 import httpx
+from hypothesis import HealthCheck, Phase, settings
 from hypothesis import strategies as st
 from hypothesis_graphql import Mode, mutations, nodes, queries
 
@@ -128,3 +129,16 @@ def problems(response: httpx.Response) -> list[str]:
     if response.status_code == 200 and "data" not in body and not body.get("errors"):
         found.append("neither data nor errors")
     return found
+
+
+def bounded(max_examples: int) -> settings:
+    """Reproducible and bounded: the same examples every run, no saved database, and no
+    shrinking (against a live server it costs minutes; the failing document is printed as is)."""
+    return settings(
+        max_examples=max_examples,
+        deadline=None,
+        derandomize=True,
+        database=None,
+        phases=(Phase.explicit, Phase.generate),
+        suppress_health_check=list(HealthCheck),
+    )
