@@ -55,10 +55,28 @@ def audit_hash(prev_hash: str, entry: AuditEntry) -> str:
     return hashlib.sha256(body).hexdigest()
 
 
+async def hold_write_lock_on_sqlite(session: AsyncSession) -> None:
+    """On SQLite, take the database's write lock before a read-then-write.
+
+    The driver starts a transaction only at the first INSERT/UPDATE, so a read before it sees no
+    lock: two requests may read the same state and both write on it (the audit chain forks). And a
+    transaction opened by a SAVEPOINT is deferred: its first write fails at once with "database is
+    locked" when another connection committed since its first read, without waiting. BEGIN
+    IMMEDIATE waits (busy_timeout) for the lock and then holds it until commit. PostgreSQL needs
+    none of this: row locks, unique constraints and advisory locks do the job there."""
+    if session.bind is None or session.bind.dialect.name != "sqlite":
+        return
+    connection = await session.connection()
+    raw = await connection.get_raw_connection()
+    if not raw.driver_connection.in_transaction:  # type: ignore[union-attr]
+        await connection.exec_driver_sql("BEGIN IMMEDIATE")
+
+
 async def append_audit(session: AsyncSession, entry: AuditEntry) -> AuditEntry:
+    # Appenders take turns, so the chain never forks under concurrent requests.
     if session.bind is not None and session.bind.dialect.name == "postgresql":
-        # Serialise appenders so the chain never forks under concurrent requests.
         await session.execute(text("SELECT pg_advisory_xact_lock(727001)"))
+    await hold_write_lock_on_sqlite(session)
     last = await session.scalar(select(AuditEntry.entry_hash).order_by(AuditEntry.seq.desc()).limit(1))
     entry.prev_hash = last or GENESIS_HASH
     entry.entry_hash = audit_hash(entry.prev_hash, entry)

@@ -9,6 +9,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from personal_space import idempotency
+from personal_space.repository import hold_write_lock_on_sqlite
 
 Result = dict[str, Any]
 
@@ -24,6 +25,8 @@ async def idempotent(
 ) -> Result:
     """Run `perform` at most once per (account, key). Its result must be JSON-serialisable: it is
     stored and handed back verbatim to every resubmission with the same key and input."""
+    # The replay check and the write form one transaction holding the write lock from the start.
+    await hold_write_lock_on_sqlite(session)
     stored = await idempotency.replay(session, account_id, key, operation, payload)
     if stored is not None:
         return stored

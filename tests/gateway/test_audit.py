@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import itertools
+from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import text
@@ -73,3 +74,14 @@ def test_tampering_is_detected(gateway: GatewayClient, gateway_settings: Setting
     finally:
         asyncio.run(rewrite("forged", "self_access"))
     assert gateway.graphql(CHAIN, as_user="operator")["data"]["auditChain"]["intact"] is True
+
+
+def test_chain_holds_under_concurrent_reads(gateway: GatewayClient) -> None:
+    """Appenders read the last hash and insert the next entry: concurrent requests must take
+    turns, or two entries chain to the same predecessor and the log reads as tampered."""
+    people = ["citizen", "citizen2", "elder", "legal-rep"] * 8
+    with ThreadPoolExecutor(max_workers=16) as pool:
+        answers = list(pool.map(lambda user: gateway.graphql("{ me { profile { name } } }", as_user=user), people))
+    assert all(answer["data"]["me"]["profile"]["name"] for answer in answers)
+    chain = gateway.graphql(CHAIN, as_user="operator")["data"]["auditChain"]
+    assert chain["intact"] is True, chain

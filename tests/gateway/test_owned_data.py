@@ -4,6 +4,8 @@ idempotent writes with result unions."""
 from __future__ import annotations
 
 import uuid
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any
 
 from tests.support.gateway import GatewayClient
 
@@ -68,6 +70,30 @@ def test_bad_input_is_a_validation_error(gateway: GatewayClient) -> None:
     assert body["data"]["addFavourite"]["field"] == "itemCode"
     body = gateway.graphql(ADD, {"code": "RS-001", "key": "short"}, as_user="citizen")
     assert body["data"]["addFavourite"]["field"] == "idempotencyKey"
+
+
+def test_concurrent_writes_and_reads_all_land(gateway: GatewayClient) -> None:
+    """Writes race each other and the audit appends of concurrent reads: every one gets its answer
+    (none fails on a busy database), and twins sharing one key all get the first one's result."""
+    twin = key()
+
+    def call(i: int) -> dict[str, Any]:
+        if i % 3 == 0:
+            return gateway.graphql("{ me { profile { name } } }", as_user="elder")
+        if i % 3 == 1:
+            return gateway.graphql(ADD, {"code": f"MZ-{i:03d}", "key": key()}, as_user="citizen2")
+        return gateway.graphql(ADD, {"code": "MZ-002", "key": twin}, as_user="citizen2")
+
+    with ThreadPoolExecutor(max_workers=12) as pool:
+        answers = list(pool.map(call, range(36)))
+    assert not [a for a in answers if "errors" in a], answers
+    writes = [a["data"]["addFavourite"] for i, a in enumerate(answers) if i % 3 == 1]
+    assert all(w["__typename"] == "FavouriteChanged" for w in writes)
+    twins = [a["data"]["addFavourite"] for i, a in enumerate(answers) if i % 3 == 2]
+    assert all(t == twins[0] for t in twins)
+    listed = gateway.graphql(FAVOURITES.replace("favourites {", "favourites(first: 50) {"), as_user="citizen2")
+    codes = {e["node"]["itemCode"] for e in listed["data"]["me"]["favourites"]["edges"]}
+    assert {f"MZ-{i:03d}" for i in range(1, 36, 3)} | {"MZ-002"} <= codes
 
 
 def test_writes_need_a_caller(gateway: GatewayClient) -> None:
