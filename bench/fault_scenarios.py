@@ -28,7 +28,7 @@ from typing import Any
 import httpx
 from graphql import REMOVE, FieldNode, Visitor, parse, print_ast, visit
 
-from bench.processes import ThreadedServer, free_port, require_loopback
+from bench.processes import require_loopback
 from bench.queries import current_schema, me_query
 from bench.stack import simulators
 from gateway.app import create_app
@@ -36,6 +36,7 @@ from gateway.cli import migrate_database, seed_database
 from gateway.dev_identity import DevIdentityProvider, demo_person
 from gateway.settings import REPO_ROOT, Settings
 from simulators.fault_proxy import FaultProxy
+from tests.support.servers import ThreadedServer, listening_socket
 
 DEMO_USER = "citizen"  # data in every section of the personal space
 # Room for the rest of a home screen beyond the faulted system's deadline, on a busy machine.
@@ -324,9 +325,9 @@ def fault_stack(workdir: Path, *, system: str = "records", section: str = "recor
     with ExitStack() as stack:
         sims = stack.enter_context(simulators(workdir, latency_ms=0))
         proxy = stack.enter_context(FaultProxy.for_url(sims.urls[system]))
-        idp_port = free_port()
-        idp = DevIdentityProvider.generate(f"http://127.0.0.1:{idp_port}/dev-idp", "citizen-space")
-        stack.enter_context(ThreadedServer(idp.app(), idp_port))
+        idp_socket = listening_socket()
+        idp = DevIdentityProvider.generate(f"http://127.0.0.1:{idp_socket.getsockname()[1]}/dev-idp", "citizen-space")
+        stack.enter_context(ThreadedServer(idp.app(), sock=idp_socket))
         urls = {**sims.urls, system: proxy.url}
         settings = Settings(
             env="test",
@@ -375,7 +376,7 @@ def _new_login(idp: DevIdentityProvider, username: str) -> str:
 
 class _Gateway(ThreadedServer):
     def __init__(self, settings: Settings) -> None:
-        super().__init__(create_app(settings), free_port())
+        super().__init__(create_app(settings))
 
     @property
     def url(self) -> str:

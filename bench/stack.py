@@ -16,10 +16,11 @@ from pathlib import Path
 
 import httpx
 
-from bench.processes import ThreadedServer, free_port, require_loopback, running, uvicorn_workers, wait_until_ready
+from bench.processes import free_port, require_loopback, running, uvicorn_workers, wait_until_ready
 from gateway.cli import migrate_database, seed_database
 from gateway.dev_identity import DevIdentityProvider
 from gateway.settings import REPO_ROOT, Settings
+from tests.support.servers import ThreadedServer, listening_socket
 
 # Far above anything a bench client sends: the limits themselves are tested in tests/gateway.
 BENCH_RATE_LIMIT = 1_000_000_000
@@ -118,10 +119,10 @@ class Stack:
 def stack(workdir: Path, latency_ms: int) -> Iterator[Stack]:
     with ExitStack() as stack_:
         sims = stack_.enter_context(simulators(workdir, latency_ms))
-        idp_port = free_port()
-        issuer = f"http://127.0.0.1:{idp_port}/dev-idp"
+        idp_socket = listening_socket()
+        issuer = f"http://127.0.0.1:{idp_socket.getsockname()[1]}/dev-idp"
         idp = DevIdentityProvider.generate(issuer, "citizen-space")
-        stack_.enter_context(ThreadedServer(idp.app(), idp_port))
+        stack_.enter_context(ThreadedServer(idp.app(), sock=idp_socket))
         env = {
             "CITIZEN_ENV": "production",
             "CITIZEN_DATA_KEY": os.urandom(24).hex(),

@@ -19,26 +19,32 @@ from simulators.common.app import SimulatorAuth
 from simulators.registry import SIMULATORS, dev_secret
 
 
-def _free_port(host: str) -> int:
-    with socket.socket() as sock:
-        sock.bind((host, 0))
-        return int(sock.getsockname()[1])
+def _listening_socket(host: str) -> socket.socket:
+    """A socket already bound to a port the kernel chose: picking a free port and binding it
+    later races with anything else on the machine, outgoing connections included."""
+    sock = socket.socket()
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    sock.bind((host, 0))
+    sock.listen(2048)
+    return sock
 
 
 async def _main(args: argparse.Namespace) -> None:
     names = args.only.split(",") if args.only else list(SIMULATORS)
     ports = dict(item.split("=", 1) for item in args.port)
     servers: dict[str, uvicorn.Server] = {}
+    sockets: dict[str, list[socket.socket] | None] = {}
     for name in names:
         spec = SIMULATORS[name]
         # Secrets come from the environment of the process that starts us, like a real system.
         secret = os.environ.get(f"SIMULATOR_SECRET_{name.upper()}", dev_secret(name))
         auth_mode = os.environ.get(f"SIMULATOR_AUTH_{name.upper()}", spec.auth_mode)
         app = spec.factory(SimulatorAuth(mode=auth_mode, key_id="citizen-space", secret=secret))  # type: ignore[arg-type]
-        port = int(ports.get(name, 0)) or (spec.default_port if not args.random_ports else _free_port(args.host))
+        port = int(ports.get(name, 0)) or spec.default_port
+        sockets[name] = [_listening_socket(args.host)] if args.random_ports and name not in ports else None
         config = uvicorn.Config(app, host=args.host, port=port, log_level="warning", access_log=False, lifespan="off")
         servers[name] = uvicorn.Server(config)
-    tasks = [asyncio.create_task(server.serve()) for server in servers.values()]
+    tasks = [asyncio.create_task(server.serve(sockets=sockets[name])) for name, server in servers.items()]
     while not all(server.started for server in servers.values()):
         if any(task.done() for task in tasks):
             for task in tasks:

@@ -17,7 +17,7 @@ from gateway.dev_identity import DevIdentityProvider
 from gateway.settings import REPO_ROOT, Settings
 from tests.support.gateway import GatewayClient
 from tests.support.real_services import drop_postgres_database, fresh_postgres_database, require_real_services
-from tests.support.servers import ThreadedServer, free_port, simulators_process
+from tests.support.servers import ThreadedServer, listening_socket, simulators_process
 from tests.support.webhook_relay import relay_app
 
 # Short deadlines keep fault tests quick; the values are what production tunes per system.
@@ -58,9 +58,9 @@ def simulator_urls(webhook_targets: list[str]) -> Iterator[dict[str, str]]:
 
 @pytest.fixture(scope="session")
 def identity_provider() -> Iterator[DevIdentityProvider]:
-    port = free_port()
-    provider = DevIdentityProvider.generate(f"http://127.0.0.1:{port}/dev-idp", "citizen-space")
-    with ThreadedServer(provider.app(), port=port):
+    sock = listening_socket()
+    provider = DevIdentityProvider.generate(f"http://127.0.0.1:{sock.getsockname()[1]}/dev-idp", "citizen-space")
+    with ThreadedServer(provider.app(), sock=sock):
         yield provider
 
 

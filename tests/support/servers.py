@@ -20,9 +20,19 @@ REPO = Path(__file__).resolve().parents[2]
 
 
 def free_port() -> int:
+    """A port for a child process to bind. Racy (something else may take it first), so servers
+    of our own process bind their socket up front instead (see ThreadedServer)."""
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return int(sock.getsockname()[1])
+
+
+def listening_socket(port: int = 0) -> socket.socket:
+    sock = socket.socket()
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    sock.bind(("127.0.0.1", port))
+    sock.listen(2048)
+    return sock
 
 
 @contextmanager
@@ -49,13 +59,16 @@ def simulators_process(only: list[str] | None = None, env: dict[str, str] | None
 class ThreadedServer:
     """An ASGI app served by uvicorn on a background thread, on a free loopback port."""
 
-    def __init__(self, app: Any, port: int | None = None) -> None:
-        self.port = port or free_port()
+    def __init__(self, app: Any, port: int | None = None, sock: socket.socket | None = None) -> None:
+        # Bound now, served later: the port is known before the server starts, and no one else
+        # can take it in between.
+        self.socket = sock or listening_socket(port or 0)
+        self.port = int(self.socket.getsockname()[1])
         config = uvicorn.Config(
             app, host="127.0.0.1", port=self.port, log_level="warning", access_log=False, log_config=None
         )
         self.server = uvicorn.Server(config)
-        self.thread = threading.Thread(target=self.server.run, daemon=True)
+        self.thread = threading.Thread(target=self.server.run, kwargs={"sockets": [self.socket]}, daemon=True)
 
     @property
     def url(self) -> str:
