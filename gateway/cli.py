@@ -122,6 +122,8 @@ def serve(
 ) -> None:
     """Serve the gateway (uvicorn)."""
     settings = _settings()
+    # Each worker learns how many there are: state kept in process is not shared between them.
+    os.environ["CITIZEN_WORKERS"] = str(workers)
     uvicorn.run(
         "gateway.app:create_app",
         factory=True,

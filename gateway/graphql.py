@@ -66,6 +66,7 @@ async def build_context(request: Request = None, websocket: WebSocket = None) ->
         sessionmaker=state.sessionmaker,
         request_id=request_id,
         client_mode=client_mode_of(connection.headers.get("x-client-mode")),
+        revalidate="no-cache" in connection.headers.get("cache-control", "").lower(),
     )
     context.authenticator = functools.partial(authenticate, state)
     await authenticate(state, context, connection.headers.get("authorization"))

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import gc
+import logging
 import os
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
@@ -23,12 +24,13 @@ from connectors.registry import build_connectors
 from gateway.auth import JwksVerifier
 from gateway.settings import Settings
 from gateway.state import AppState
-from kit.cache import build_cache
+from kit.cache import Cache, InProcessCache, build_cache
 from kit.crypto import FieldCipher
 from kit.events import build_bus
 from kit.masking import policy
 from kit.ratelimit import build_rate_limiter
 from personal_space.agent import AgentService
+from personal_space.changes import ON_CHANGE
 from personal_space.deliveries import (
     AGENT_AND_PREFILL_NOTICES,
     DELIVERY_NOTICES,
@@ -46,11 +48,14 @@ from personal_space.outbox import OutboxWorker
 from personal_space.personal_deliveries import PersonalDeliveries
 from personal_space.polling import CasePoller
 from personal_space.prefill import PrefillService, load_forms
+from personal_space.response_cache import ResponseCache
 from personal_space.section_cache import SectionCache
 from personal_space.sections import SpaceSections
 from personal_space.service import PersonalSpaceService
 from resolvers.context import Services
 from search.runtime import SearchRuntime
+
+log = logging.getLogger("citizen.gateway")
 
 
 def secret_resolver(settings: Settings) -> Callable[[SystemConfig], str]:
@@ -103,6 +108,19 @@ def build_engine(settings: Settings) -> AsyncEngine:
     return create_async_engine(settings.database_url, pool_size=10, max_overflow=20, pool_pre_ping=True)
 
 
+def build_response_cache(
+    settings: Settings, cache: Cache, cipher: FieldCipher, metrics: CollectorRegistry
+) -> ResponseCache:
+    seconds = settings.response_cache_seconds
+    if settings.redis_url:
+        return ResponseCache(cache, cipher, max_seconds=seconds, registry=metrics)
+    if settings.workers > 1 and seconds > 0:
+        # A write handled by one worker would not reach the answers another one keeps.
+        log.warning("response cache off: %d workers without Redis cannot share it", settings.workers)
+        seconds = 0
+    return ResponseCache(InProcessCache(settings.response_cache_entries), cipher, max_seconds=seconds, registry=metrics)
+
+
 @asynccontextmanager
 async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     settings: Settings = app.state.settings
@@ -122,7 +140,9 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         metrics_registry=metrics,
     )
     cipher = FieldCipher(settings.data_key.get_secret_value().encode(), settings.field_cipher)
-    sessionmaker = async_sessionmaker(engine, expire_on_commit=False)
+    response_cache = build_response_cache(settings, cache, cipher, metrics)
+    # Every session announces whose data its commit changed (see personal_space.changes).
+    sessionmaker = async_sessionmaker(engine, expire_on_commit=False, info={ON_CHANGE: response_cache.forget})
     bus = build_bus(settings.redis_url, settings.redis_prefix)
     space = PersonalSpaceService(
         connectors,
@@ -132,6 +152,7 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
             cache, cipher, fresh_seconds=settings.section_fresh_seconds, keep_seconds=settings.section_keep_seconds
         ),
     )
+    space.on_change = response_cache.forget
     identity = IdentityService(
         cipher,
         subject_linker(settings, systems),
@@ -182,6 +203,7 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
             catalogue_item=lambda code: search.service.catalogue.items.get(code),
         ),
         poller=CasePoller(sessionmaker, identity, space, bus, cache, interval_seconds=settings.poll_interval_seconds),
+        response_cache=response_cache,
     )
     app.state.citizen = AppState(
         settings=settings,

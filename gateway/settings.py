@@ -67,6 +67,12 @@ class Settings(BaseSettings):
     # served (marked stale) while a department is down.
     section_fresh_seconds: float = Field(default=30.0, ge=0, le=3600)
     section_keep_seconds: float = Field(default=86_400.0, gt=0)
+    # Whole answers about a person's own space (0 turns it off); never longer than their sections.
+    response_cache_seconds: float = Field(default=30.0, ge=0, le=3600)
+    # In-process only (with Redis, Redis bounds memory): answers kept at most.
+    response_cache_entries: int = Field(default=2_000, ge=1)
+    # Worker processes serving this configuration (`citizen-space serve --workers` sets it).
+    workers: int = Field(default=1, ge=1)
 
     # Abuse limits: GraphQL validation limits, request size, rate limits.
     graphql_max_depth: int = Field(default=12, ge=2, le=50)

@@ -74,7 +74,7 @@ async def handle(
         )
         account = await session.get(Account, link.account_id)
         if account is not None:
-            await space.invalidate_subject(account.subject, kind.section)
+            await space.invalidate_subject(account.subject, kind.section, account_id=account.id)
     await session.commit()
     for link in links:
         await bus.publish(

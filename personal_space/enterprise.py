@@ -192,7 +192,9 @@ class EnterpriseService:
                     await bindings.remove(session, caller.account_id, uscc)
                 else:
                     await bindings.rewrite(session, caller.account_id, uscc, record.company.name, standing)
-            await self.space.invalidate_subject(caller.subject, IDENTITY_SECTION, "enterprises")
+            await self.space.invalidate_subject(
+                caller.subject, IDENTITY_SECTION, "enterprises", account_id=caller.account_id
+            )
         if standing is None:
             raise NotAllowed(REFUSAL)
         return EnterpriseAccess(caller, uscc, standing, record, source)

@@ -386,7 +386,7 @@ class StaffAuthorisations:
                 )
             await session.commit()
         if account is not None:
-            await self._enterprise.space.invalidate_subject(account.subject, *BINDING_SECTIONS)
+            await self._enterprise.space.invalidate_subject(account.subject, *BINDING_SECTIONS, account_id=account.id)
         return Delivered(remote_id=grant.grant_id, remote_status=grant.status)
 
     async def deliver_revoke(self, payload: dict[str, Any], key: str) -> Delivered:
@@ -415,10 +415,10 @@ class StaffAuthorisations:
                     await bindings.remove(session, account.id, order.uscc)
                 else:
                     await bindings.rewrite(session, account.id, order.uscc, order.company_name, standing)
-                touched.append(account.subject)
+                touched.append((account.subject, account.id))
             await session.commit()
-        for subject in touched:
-            await self._enterprise.space.invalidate_subject(subject, *BINDING_SECTIONS)
+        for subject, account_id in touched:
+            await self._enterprise.space.invalidate_subject(subject, *BINDING_SECTIONS, account_id=account_id)
         return Delivered(remote_id=grant.grant_id, remote_status=grant.status)
 
 

@@ -27,6 +27,7 @@ from kit.events import EventBus
 from kit.masking import MaskingPolicy
 from personal_space.audit import AuditTrail
 from personal_space.caller import Caller
+from personal_space.changes import note_changed
 from personal_space.errors import DomainError, NotAllowed
 from personal_space.identity import PersonRecord
 from personal_space.models import LicenceShow, Notification, utcnow
@@ -161,6 +162,8 @@ class LicenceShowService:
             if show.used_at is not None:
                 raise ShowTokenRejected("SHOW_TOKEN_USED", "亮证码已被使用，请持证人重新生成")
             raise ShowTokenRejected("SHOW_TOKEN_EXPIRED", "亮证码已过期，请持证人重新生成")
+        # A bulk UPDATE is not seen by the unit of work: the holder's answers list the show.
+        note_changed(session.sync_session, show.account_id)
         audit.purpose = f"licence_show:{show.purpose}"[:200]
         try:
             item = await self._space.connectors.licences.by_id(

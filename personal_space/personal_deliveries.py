@@ -54,7 +54,7 @@ class PersonalDeliveries:
         async with self._sessionmaker() as session:
             account = await session.get(Account, person.account_id)
         if account is not None:
-            await self._space.invalidate_subject(account.subject, *sections)
+            await self._space.invalidate_subject(account.subject, *sections, account_id=account.id)
 
     async def work_order(self, payload: dict[str, Any], key: str) -> Delivered:
         person, call = await self._person(payload)

@@ -108,7 +108,7 @@ class CasePoller:
                     )
                 )
                 await session.commit()
-            await self._space.invalidate_subject(account.subject, "cases")
+            await self._space.invalidate_subject(account.subject, "cases", account_id=account_id)
             await self._bus.publish(
                 f"user:{account_id}",
                 {

@@ -15,6 +15,7 @@ from datetime import UTC, datetime
 from typing import Any, Generic, TypeVar
 
 from connectors.errors import DepartmentError, NotFound
+from kit import freshness
 from kit.cache import Cache
 from kit.crypto import FieldCipher
 
@@ -50,18 +51,23 @@ class SectionCache:
     ) -> Section[ItemT]:
         cached = await self._read(key)
         if cached is not None and time.time() - cached["at"] < self._fresh:
+            freshness.section_read(cached["at"], self._fresh, stale=False)
             return Section([decode(i) for i in cached["items"]], _instant(cached["at"]), stale=False)
         try:
             items = await fetch()
         except NotFound:
+            # Not cached: the department is asked again next time, and so is the answer built.
+            freshness.not_reusable()
             raise
         except DepartmentError:
+            freshness.not_reusable()
             if cached is None:
                 raise
             return Section([decode(i) for i in cached["items"]], _instant(cached["at"]), stale=True)
         now = time.time()
         sealed = self._cipher.seal_json({"at": now, "items": [encode(i) for i in items]}, context=key)
         await self._cache.set(key, sealed, self._keep)
+        freshness.section_read(now, self._fresh, stale=False)
         return Section(items, _instant(now), stale=False)
 
     async def invalidate(self, key: str) -> None:

@@ -16,6 +16,7 @@ from connectors.registry import Connectors
 from kit.masking import MaskingPolicy
 from personal_space.audit import ENTERPRISE_ACCESS, AuditTrail
 from personal_space.caller import Caller
+from personal_space.changes import OnChange
 from personal_space.errors import NotAllowed
 from personal_space.identity import PersonRecord
 from personal_space.section_cache import SectionCache
@@ -32,6 +33,8 @@ class PersonalSpaceService:
         self.sections = sections
         self.masking = masking
         self._pseudonym_key = pseudonym_key
+        # Told when a person's data moved (the response cache forgets their answers).
+        self.on_change: OnChange | None = None
 
     def pseudonym(self, caller: Caller) -> str:
         """A per-deployment stable pseudonym: departments can correlate calls, not identify people."""
@@ -133,9 +136,13 @@ class PersonalSpaceService:
         )
         return Federated(section.items, source)
 
-    async def invalidate_subject(self, subject: str, *sections: str) -> None:
+    async def invalidate_subject(self, subject: str, *sections: str, account_id: str) -> None:
+        """The department says these sections of the person moved: drop them, and every answer
+        built from them."""
         for name in sections:
             await self.sections.invalidate(f"sec:{name}:{self.pseudonym_of(subject)}")
+        if self.on_change is not None:
+            await self.on_change(frozenset({account_id}))
 
 
 def caller_may(caller: Caller, uscc: str, scope: str) -> bool:

@@ -18,6 +18,7 @@ from kit.memo import TaskMemo
 from personal_space.agent import AgentService
 from personal_space.audit import AuditTrail
 from personal_space.caller import Caller
+from personal_space.changes import announced
 from personal_space.enterprise import EnterpriseService
 from personal_space.enterprise_grants import StaffAuthorisations
 from personal_space.identity import IdentityService, PersonRecord
@@ -29,6 +30,7 @@ from personal_space.owned import preferences as read_preferences
 from personal_space.person_sections import PersonSections
 from personal_space.polling import CasePoller
 from personal_space.prefill import PrefillService
+from personal_space.response_cache import ResponseCache
 from personal_space.sections import SpaceSections
 from personal_space.service import PersonalSpaceService
 from resolvers.loaders import Loaders
@@ -59,6 +61,8 @@ class Services:
     # The 12345 agent workspace and form prefill; None only where a caller builds Services without them.
     agent: AgentService | None = None
     prefill: PrefillService | None = None
+    # Whole answers about a person; None where a caller builds Services without it.
+    response_cache: ResponseCache | None = None
 
 
 class Context(BaseContext):
@@ -73,11 +77,14 @@ class Context(BaseContext):
         person: PersonRecord | None = None,
         auth_error: str | None = None,
         session: AsyncSession | None = None,
+        revalidate: bool = False,
     ) -> None:
         super().__init__()
         self.services = services
         self.request_id = request_id
         self.client_mode = client_mode
+        # The client asked for the latest (Cache-Control: no-cache): build, do not reuse.
+        self.revalidate = revalidate
         self.caller = caller
         self.person = person
         self.auth_error = auth_error
@@ -134,6 +141,8 @@ class Context(BaseContext):
                     await session.rollback()
                 await self.audit.flush(session)
                 await session.commit()
+                # The caller's next read must not meet an answer from before this write.
+                await announced(session.sync_session)
                 for hook in self.after_commit:
                     hook()
             except BaseException:

@@ -35,6 +35,7 @@ from schema.extensions import UnitOfWork
 from schema.limits import cost_limit_rule, directive_limit_rule, root_field_limit_rule
 from schema.mutations import SpaceMutation
 from schema.prefill import PrefillMutation, PrefillQuery
+from schema.response_caching import ResponseCaching
 from schema.search import SearchMutation, SearchQuery
 from schema.space import PersonalSpace
 from schema.types.audit import AuditChainReport, AuditLogEntry
@@ -140,6 +141,7 @@ def build_schema(*, production: bool, limits: Limits | None = None) -> CitizenSc
     extensions: list[type[SchemaExtension] | Callable[[], SchemaExtension]] = [
         lambda: MaskErrors(should_mask_error=is_unexpected, error_message="服务内部错误，请稍后再试"),
         UnitOfWork,
+        ResponseCaching,
         lambda: ParserCache(maxsize=1024),
         lambda: ValidationCache(maxsize=1024),
         lambda: MaxTokensLimiter(max_token_count=limits.max_tokens),

@@ -39,6 +39,8 @@ def pair(
         env="test",
         database_url=database_url,
         redis_url=real["CITIZEN_REDIS_URL"].rsplit("/", 1)[0] + "/1",
+        # A prefix of its own: another run on this machine shares the Redis database.
+        redis_prefix=f"cs-{name}:",
         elasticsearch_url=real["CITIZEN_ELASTICSEARCH_URL"],
         search_index=f"citizen-pair-{uuid.uuid4().hex[:8]}",
         oidc_issuer=identity_provider.issuer,
@@ -113,6 +115,23 @@ def test_two_workers_deliver_each_write_once_and_caches_agree(pair: tuple[Gatewa
     for title in titles:
         assert seen.count(title) == 1, title
     assert len(seen) == len(before) + len(titles)
+
+
+def test_a_write_through_a_is_in_the_next_answer_from_b(pair: tuple[GatewayClient, GatewayClient]) -> None:
+    """B keeps whole answers in the shared cache; a write on A must orphan them at once."""
+    a, b = pair
+    home = "{ me { profile { name } favourites(first: 50) { edges { node { itemCode } } } } }"
+    first = b.graphql(home, as_user="citizen2")
+    assert b.graphql(home, as_user="citizen2") == first  # kept, then reused
+    code = f"SB-{uuid.uuid4().int % 900 + 100}"
+    added = a.graphql(
+        "mutation($c: String!, $k: String!) { addFavourite(itemCode: $c, idempotencyKey: $k) { __typename } }",
+        {"c": code, "k": f"pair-fav-{uuid.uuid4().hex}"},
+        as_user="citizen2",
+    )
+    assert added["data"]["addFavourite"]["__typename"] == "FavouriteChanged"
+    after = b.graphql(home, as_user="citizen2")["data"]["me"]["favourites"]["edges"]
+    assert code in [e["node"]["itemCode"] for e in after]
 
 
 def test_a_breaker_opened_through_a_is_open_on_b(pair: tuple[GatewayClient, GatewayClient]) -> None:

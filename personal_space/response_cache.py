@@ -1,0 +1,101 @@
+"""Whole answers about one person, kept while everything in them is still true.
+
+A person who reopens the app asks for the same home screen again and again. Building it anew
+from cached sections still costs tens of milliseconds of CPU (validation, ~440 fields, masking,
+the owned-data queries); the finished answer costs a lookup. It is kept
+
+- no longer than its least fresh section has left (`kit.freshness`), and never when a section
+  was stale or failed;
+- under the person's *generation*: any committed change to what we own of theirs, or a
+  department telling us their data moved, draws a new generation (`personal_space.changes`),
+  so every earlier answer is orphaned at once, on every instance (the cache is Redis there);
+- sealed like the sections, with the sections it read, so a reuse is audited as a read.
+
+Holding a generation per person instead of deleting their answers means a writer never needs
+to know which answers exist; a reader that started before a change stores under the old
+generation, which no one asks for again.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import uuid
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Any
+
+import orjson
+from prometheus_client import CollectorRegistry, Counter
+
+from kit.cache import Cache
+from kit.crypto import FieldCipher
+
+# Outlives every answer: an answer stored under a generation must expire before its
+# generation can be forgotten, or a forgotten-then-recreated generation could revive it.
+GENERATION_SECONDS = 86_400.0
+
+
+@dataclass(frozen=True, slots=True)
+class AuditedRead:
+    data_subject_id: str | None
+    purpose: str
+    sections: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class CachedAnswer:
+    data: dict[str, Any]
+    reads: tuple[AuditedRead, ...]
+
+
+class ResponseCache:
+    def __init__(
+        self, cache: Cache, cipher: FieldCipher, *, max_seconds: float, registry: CollectorRegistry | None = None
+    ) -> None:
+        self._cache = cache
+        self._cipher = cipher
+        self.max_seconds = max_seconds
+        # hit: reused; kept: built and kept; not_kept: built, but stale, failed or about to expire.
+        self.outcomes = Counter(
+            "response_cache_total", "Answers about a person's own space, by outcome", ["outcome"], registry=registry
+        )
+
+    @property
+    def enabled(self) -> bool:
+        return self.max_seconds > 0
+
+    async def generation(self, account_id: str) -> str:
+        key = _generation_key(account_id)
+        current = await self._cache.get(key)
+        if current is None:
+            # None is never a generation of its own: if the entry was evicted, answers stored
+            # under the old one must not come back, so a missing one is drawn anew.
+            await self._cache.add(key, uuid.uuid4().hex.encode(), GENERATION_SECONDS)
+            current = await self._cache.get(key)
+        return current.decode() if current else uuid.uuid4().hex
+
+    async def forget(self, account_ids: Iterable[str]) -> None:
+        """Orphan every answer about these people."""
+        for account_id in account_ids:
+            await self._cache.set(_generation_key(account_id), uuid.uuid4().hex.encode(), GENERATION_SECONDS)
+
+    def key(self, account_id: str, generation: str, request: list[Any]) -> str:
+        digest = hashlib.sha256(orjson.dumps([generation, *request], option=orjson.OPT_SORT_KEYS)).hexdigest()
+        return f"resp:{account_id}:{digest}"
+
+    async def get(self, key: str) -> CachedAnswer | None:
+        raw = await self._cache.get(key)
+        value = self._cipher.open_json(raw, context=key) if raw is not None else None
+        if not isinstance(value, dict):
+            return None
+        reads = tuple(AuditedRead(r[0], r[1], tuple(r[2])) for r in value["reads"])
+        return CachedAnswer(value["data"], reads)
+
+    async def put(self, key: str, answer: CachedAnswer, seconds: float) -> None:
+        reads = [[r.data_subject_id, r.purpose, list(r.sections)] for r in answer.reads]
+        sealed = self._cipher.seal_json({"data": answer.data, "reads": reads}, context=key)
+        await self._cache.set(key, sealed, min(seconds, self.max_seconds))
+
+
+def _generation_key(account_id: str) -> str:
+    return f"resp:gen:{account_id}"
