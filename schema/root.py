@@ -17,7 +17,6 @@ from strawberry.extensions import (
     ParserCache,
     QueryDepthLimiter,
     SchemaExtension,
-    ValidationCache,
 )
 from strawberry.federation.schema import FederationAny
 from strawberry.schema.config import StrawberryConfig
@@ -41,6 +40,7 @@ from schema.space import PersonalSpace
 from schema.types.audit import AuditChainReport, AuditLogEntry
 from schema.types.node import Node
 from schema.types.updates import SpaceUpdate
+from schema.validation_cache import ValidationByText
 
 log = logging.getLogger("citizen.graphql")
 
@@ -143,7 +143,7 @@ def build_schema(*, production: bool, limits: Limits | None = None) -> CitizenSc
         UnitOfWork,
         ResponseCaching,
         lambda: ParserCache(maxsize=1024),
-        lambda: ValidationCache(maxsize=1024),
+        lambda: ValidationByText(maxsize=1024),
         lambda: MaxTokensLimiter(max_token_count=limits.max_tokens),
         lambda: AddValidationRules(rules),
     ]
