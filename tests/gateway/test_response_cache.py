@@ -104,22 +104,21 @@ def test_a_write_is_seen_by_the_next_read(caching: GatewayClient) -> None:
 
 
 def test_a_department_change_is_seen_by_the_next_read(caching: GatewayClient) -> None:
-    query = home(tag())
-    cases = ask(caching, query, "citizen")["me"]["cases"]["edges"]
-    ask(caching, query, "citizen")  # kept and reused: the change below must still get through
-    running = next((e["node"] for e in cases if e["node"]["status"] in ("受理", "审查")), None)
-    if running is None:  # the first five are all finished: look further
-        wide = ask(caching, "{ me { cases(first: 50) { edges { node { caseId status } } } } }", "citizen")
-        running = next(e["node"] for e in wide["me"]["cases"]["edges"] if e["node"]["status"] in ("受理", "审查"))
-        query = query.replace("cases(first: 5)", "cases(first: 50)")
-        ask(caching, query, "citizen")
-    response = caching.http.post(
-        f"{caching.simulators['cases']}/_admin/advance", json={"id": running["caseId"], "steps": 1}
+    # Other tests move the running cases of citizen and elder on: take someone they leave alone.
+    query = home(tag()).replace("cases(first: 5)", "cases(first: 50)")
+    user, running = next(
+        (user, e["node"])
+        for user in ("legal-rep", "staff", "citizen2")
+        for e in ask(caching, query, user)["me"]["cases"]["edges"]
+        if e["node"]["status"] in ("受理", "审查")
     )
+    ask(caching, query, user)  # kept and reused: the change below must still get through
+    advance = {"id": running["caseId"], "steps": 1}
+    response = caching.http.post(f"{caching.simulators['cases']}/_admin/advance", json=advance)
     assert response.status_code == 200, response.text
     deadline = time.monotonic() + 20
     while time.monotonic() < deadline:  # the department's call back arrives on its own time
-        now = ask(caching, query, "citizen")["me"]["cases"]["edges"]
+        now = ask(caching, query, user)["me"]["cases"]["edges"]
         status = next(e["node"]["status"] for e in now if e["node"]["caseId"] == running["caseId"])
         if status != running["status"]:
             return
