@@ -30,6 +30,7 @@ from kit.events import build_bus
 from kit.masking import policy
 from kit.ratelimit import build_rate_limiter
 from personal_space.agent import AgentService
+from personal_space.audit_writer import AuditWriter
 from personal_space.changes import ON_CHANGE
 from personal_space.deliveries import (
     AGENT_AND_PREFILL_NOTICES,
@@ -204,6 +205,7 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         ),
         poller=CasePoller(sessionmaker, identity, space, bus, cache, interval_seconds=settings.poll_interval_seconds),
         response_cache=response_cache,
+        audit_writer=AuditWriter(sessionmaker),
     )
     app.state.citizen = AppState(
         settings=settings,
@@ -240,6 +242,8 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
             task.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await task
+        if services.audit_writer is not None:
+            await services.audit_writer.close()
         await search.aclose()
         await bus.aclose()
         await rate_limiter.aclose()

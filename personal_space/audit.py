@@ -48,22 +48,26 @@ class AuditTrail:
     def failed_read(self, section: str) -> None:
         self.failed.add(section)
 
-    async def flush(self, session: AsyncSession) -> None:
+    def take_entries(self) -> list[AuditEntry]:
+        """The entries for what was read so far (one per data subject and purpose), once."""
         if self.caller is None:
-            return
-        for (data_subject_id, purpose), sections in self.reads.items():
-            outcome = "partial" if self.failed & sections else "ok"
-            await repository.append_audit(
-                session,
-                AuditEntry(
-                    at=utcnow(),
-                    actor_subject=self.caller.subject,
-                    actor_role=self.caller.role,
-                    data_subject_id=data_subject_id,
-                    sections=sorted(sections),
-                    purpose=purpose,
-                    outcome=outcome,
-                    request_id=self.request_id,
-                ),
+            return []
+        now = utcnow()
+        entries = [
+            AuditEntry(
+                at=now,
+                actor_subject=self.caller.subject,
+                actor_role=self.caller.role,
+                data_subject_id=data_subject_id,
+                sections=sorted(sections),
+                purpose=purpose,
+                outcome="partial" if self.failed & sections else "ok",
+                request_id=self.request_id,
             )
+            for (data_subject_id, purpose), sections in self.reads.items()
+        ]
         self.reads.clear()
+        return entries
+
+    async def flush(self, session: AsyncSession) -> None:
+        await repository.append_audit(session, self.take_entries())

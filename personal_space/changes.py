@@ -25,6 +25,7 @@ OnChange = Callable[[frozenset[str]], Coroutine[Any, Any, None]]
 ON_CHANGE = "citizen.on_change"
 _CHANGED = "citizen.changed_accounts"
 _ANNOUNCING = "citizen.announcing"
+_WROTE = "citizen.wrote"
 
 # Announcements of sessions nobody waits for (workers): held here so they are not collected.
 _background: set[asyncio.Task[None]] = set()
@@ -32,6 +33,13 @@ _background: set[asyncio.Task[None]] = set()
 
 def note_changed(session: Session, account_id: str) -> None:
     session.info.setdefault(_CHANGED, set()).add(account_id)
+    session.info[_WROTE] = True
+
+
+def wrote(session: Session) -> bool:
+    """Whether this session has written anything besides audit entries (flushed or not)."""
+    pending = itertools.chain(session.new, session.dirty, session.deleted)
+    return bool(session.info.get(_WROTE)) or any(not isinstance(row, AuditEntry) for row in pending)
 
 
 @event.listens_for(Session, "before_flush")
@@ -39,6 +47,7 @@ def _note_flushed(session: Session, _flush: UOWTransaction, _instances: Any) -> 
     for row in itertools.chain(session.new, session.dirty, session.deleted):
         if isinstance(row, AuditEntry):
             continue  # a read being logged changes nothing a person sees (the log is never cached)
+        session.info[_WROTE] = True
         account_id = row.id if isinstance(row, Account) else getattr(row, "account_id", None)
         if isinstance(account_id, str):
             note_changed(session, account_id)
@@ -48,6 +57,7 @@ def _note_flushed(session: Session, _flush: UOWTransaction, _instances: Any) -> 
 def _announce(session: Session) -> None:
     if session.in_nested_transaction():
         return  # a SAVEPOINT released: nothing is visible to others until the real commit
+    session.info.pop(_WROTE, None)
     changed = session.info.pop(_CHANGED, None)
     on_change: OnChange | None = session.info.get(ON_CHANGE)
     if not changed or on_change is None:
@@ -63,6 +73,7 @@ def _discard(session: Session) -> None:
     if session.in_nested_transaction():
         return  # only the savepoint's part is undone; noting too many people is harmless
     session.info.pop(_CHANGED, None)
+    session.info.pop(_WROTE, None)
 
 
 async def announced(session: Session) -> None:

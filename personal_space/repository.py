@@ -72,17 +72,21 @@ async def hold_write_lock_on_sqlite(session: AsyncSession) -> None:
         await connection.exec_driver_sql("BEGIN IMMEDIATE")
 
 
-async def append_audit(session: AsyncSession, entry: AuditEntry) -> AuditEntry:
+async def append_audit(session: AsyncSession, entries: Sequence[AuditEntry]) -> None:
+    """Chain the entries, in order, after the last one in the log."""
+    if not entries:
+        return
     # Appenders take turns, so the chain never forks under concurrent requests.
     if session.bind is not None and session.bind.dialect.name == "postgresql":
         await session.execute(text("SELECT pg_advisory_xact_lock(727001)"))
     await hold_write_lock_on_sqlite(session)
     last = await session.scalar(select(AuditEntry.entry_hash).order_by(AuditEntry.seq.desc()).limit(1))
-    entry.prev_hash = last or GENESIS_HASH
-    entry.entry_hash = audit_hash(entry.prev_hash, entry)
-    session.add(entry)
-    await session.flush()
-    return entry
+    for entry in entries:
+        entry.prev_hash = last or GENESIS_HASH
+        entry.entry_hash = last = audit_hash(entry.prev_hash, entry)
+        # One at a time: `seq` must follow the chain's order, and a multi-row INSERT may not.
+        session.add(entry)
+        await session.flush()
 
 
 async def audit_entries_about(session: AsyncSession, account_id: str, limit: int = 50) -> Sequence[AuditEntry]:

@@ -17,8 +17,9 @@ from kit.events import EventBus
 from kit.memo import TaskMemo
 from personal_space.agent import AgentService
 from personal_space.audit import AuditTrail
+from personal_space.audit_writer import AuditWriter
 from personal_space.caller import Caller
-from personal_space.changes import announced
+from personal_space.changes import announced, wrote
 from personal_space.enterprise import EnterpriseService
 from personal_space.enterprise_grants import StaffAuthorisations
 from personal_space.identity import IdentityService, PersonRecord
@@ -63,6 +64,8 @@ class Services:
     prefill: PrefillService | None = None
     # Whole answers about a person; None where a caller builds Services without it.
     response_cache: ResponseCache | None = None
+    # Group commit of read-only requests' audit entries; without it each request writes its own.
+    audit_writer: AuditWriter | None = None
 
 
 class Context(BaseContext):
@@ -134,7 +137,18 @@ class Context(BaseContext):
 
     async def finish(self, *, failed: bool) -> None:
         """End the unit of work: keep the writes unless something unexpected failed; the audit
-        entry is written either way."""
+        entry is written either way, in the writes' transaction or, for a request that only
+        read, in a batch with other requests' entries."""
+        writer = self.services.audit_writer
+        if writer is not None and (self._session is None or not wrote(self._session.sync_session)):
+            async with self._session_lock:
+                if self._session is not None:
+                    await self._session.close()
+                    self._session = None
+            await writer.append(self.audit.take_entries())
+            for hook in self.after_commit:
+                hook()
+            return
         async with self.db() as session:
             try:
                 if failed:
