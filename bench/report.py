@@ -56,6 +56,7 @@ class Report:
     peer_left_out: list[str] = field(default_factory=list)
     peer_rss: list[list[float]] = field(default_factory=list)
     load_average: str = ""
+    parts: str = "SQLite, in-process cache"
 
     @property
     def floor_ms(self) -> float | None:
@@ -232,6 +233,7 @@ def print_report(report: Report) -> str:
     """Print the report and return it as plain text."""
     console = Console(width=220, record=True)
     calls = sum(sum(h.values()) for h in report.routes.values())
+    console.print(f"our gateway's parts: {report.parts}")
     console.print(f"me sections: {', '.join(report.sections)}")
     console.print(
         f"one uncached me = {calls} department calls to {len(report.routes)} systems: "

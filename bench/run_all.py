@@ -30,7 +30,7 @@ from bench import peer as peer_mod  # noqa: E402
 from bench import profiling  # noqa: E402
 from bench.floor import slowest_route  # noqa: E402
 from bench.load import RequestFactory  # noqa: E402
-from bench.processes import cpu_seconds, rss_mib  # noqa: E402
+from bench.processes import cpu_seconds, require_loopback, rss_mib  # noqa: E402
 from bench.queries import current_schema, enterprise_query, me_query  # noqa: E402
 from bench.report import SOLO_ME, SOLO_SEARCH, Memory, Report, print_report  # noqa: E402
 from bench.scenarios import (  # noqa: E402
@@ -68,6 +68,7 @@ class Options:
     peer: bool
     profile: bool
     keep: bool
+    redis_url: str | None = None
 
 
 def parse_options(argv: list[str] | None = None) -> Options:
@@ -81,6 +82,12 @@ def parse_options(argv: list[str] | None = None) -> Options:
     parser.add_argument("--no-peer", action="store_true", help="skip the Hive Gateway peer")
     parser.add_argument("--no-profile", action="store_true", help="skip the py-spy profile")
     parser.add_argument("--keep", action="store_true", help="keep the work directory (logs, profiles)")
+    parser.add_argument(
+        "--redis",
+        metavar="URL",
+        help="give our gateway Redis (shared caches between its workers, as in production), e.g. "
+        "redis://127.0.0.1:56379/2 after `make services-up`",
+    )
     args = parser.parse_args(argv)
     quick = bool(args.quick)
     workers = [int(w) for w in (args.workers or ("1" if quick else "1,2")).split(",")]
@@ -96,6 +103,7 @@ def parse_options(argv: list[str] | None = None) -> Options:
         peer=not args.no_peer,
         profile=not args.no_profile and not quick,
         keep=args.keep,
+        redis_url=require_loopback(args.redis) if args.redis else None,
     )
 
 
@@ -225,7 +233,9 @@ def main(argv: list[str] | None = None) -> int:
         enterprise = enterprise_query(schema)
         report.sections = sections
         log(f"work directory {workdir}; starting simulators ({opts.latency_ms} ms each) and the identity provider")
-        with stack(workdir, opts.latency_ms) as st:
+        if opts.redis_url:
+            report.parts = f"SQLite, Redis ({opts.redis_url})"
+        with stack(workdir, opts.latency_ms, opts.redis_url) as st:
             people = bench_people(st.idp, opts.clients)
             legal_rep = [BenchPerson("", st.idp.mint_for("legal-rep"))]
             supergraph = None

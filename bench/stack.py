@@ -9,6 +9,7 @@ import os
 import sys
 import time
 import tomllib
+import uuid
 from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
@@ -111,12 +112,14 @@ class Stack:
     idp: DevIdentityProvider
     env: dict[str, str]
 
-    def gateway_env(self, *, fresh_seconds: float) -> dict[str, str]:
-        return {**self.env, "CITIZEN_SECTION_FRESH_SECONDS": str(fresh_seconds)}
+    def gateway_env(self, *, fresh_seconds: float, label: str) -> dict[str, str]:
+        # Each gateway run gets a Redis prefix of its own: nothing one scenario cached leaks into the next.
+        prefix = {"CITIZEN_REDIS_PREFIX": f"bench-{uuid.uuid4().hex[:8]}-{label}:"}
+        return {**self.env, **prefix, "CITIZEN_SECTION_FRESH_SECONDS": str(fresh_seconds)}
 
 
 @contextmanager
-def stack(workdir: Path, latency_ms: int) -> Iterator[Stack]:
+def stack(workdir: Path, latency_ms: int, redis_url: str | None = None) -> Iterator[Stack]:
     with ExitStack() as stack_:
         sims = stack_.enter_context(simulators(workdir, latency_ms))
         idp_socket = listening_socket()
@@ -138,6 +141,7 @@ def stack(workdir: Path, latency_ms: int) -> Iterator[Stack]:
             "CITIZEN_RATE_LIMIT_PER_IP": str(BENCH_RATE_LIMIT),
             "CITIZEN_OUTBOX_POLL_SECONDS": "1.0",
             **{f"CITIZEN_SECRET_{name.upper()}": f"dev-secret-{name}" for name in sims.urls},
+            **({"CITIZEN_REDIS_URL": redis_url} if redis_url else {}),
         }
         # Migrate and seed in this process, with exactly the settings the gateway will read.
         os.environ.update(env)
@@ -172,7 +176,7 @@ def gateway(stack_: Stack, *, workers: int, fresh_seconds: float, label: str) ->
         "--workers",
         str(workers),
     ]
-    env = stack_.gateway_env(fresh_seconds=fresh_seconds)
+    env = stack_.gateway_env(fresh_seconds=fresh_seconds, label=label)
     with running(args, cwd=REPO_ROOT, env=env, log=log) as process:
         url = f"http://127.0.0.1:{port}"
         wait_until_ready(f"{url}/readyz", process, timeout=STARTUP_SECONDS, what=f"gateway ({label})")
