@@ -6,7 +6,7 @@ import time
 from collections import OrderedDict
 from typing import Protocol
 
-import redis.asyncio as aioredis
+from kit.redis_pool import redis_client
 
 
 class Cache(Protocol):
@@ -63,7 +63,7 @@ class InProcessCache:
 
 class RedisCache:
     def __init__(self, url: str, prefix: str = "cs:") -> None:
-        self._redis = aioredis.from_url(url, socket_timeout=1.0, socket_connect_timeout=1.0)
+        self._redis = redis_client(url)
         self._prefix = prefix
 
     async def get(self, key: str) -> bytes | None:

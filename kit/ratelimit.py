@@ -8,7 +8,7 @@ from collections import defaultdict, deque
 from dataclasses import dataclass
 from typing import Protocol
 
-import redis.asyncio as aioredis
+from kit.redis_pool import redis_client
 
 
 @dataclass(frozen=True, slots=True)
@@ -65,7 +65,7 @@ return {1, limit - count - 1, '0'}
 
 class RedisRateLimiter:
     def __init__(self, url: str, prefix: str = "cs:rl:") -> None:
-        self._redis = aioredis.from_url(url, socket_timeout=1.0, socket_connect_timeout=1.0)
+        self._redis = redis_client(url)
         self._script = self._redis.register_script(_SLIDING_WINDOW)
         self._prefix = prefix
 
