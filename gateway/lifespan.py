@@ -29,6 +29,7 @@ from kit.crypto import FieldCipher
 from kit.events import build_bus
 from kit.masking import policy
 from kit.ratelimit import build_rate_limiter
+from kit.redis_pool import redis_client
 from personal_space.agent import AgentService
 from personal_space.audit_writer import AuditWriter
 from personal_space.changes import ON_CHANGE
@@ -84,6 +85,9 @@ async def build_breakers(settings: Settings) -> AsyncCircuitBreakerFactory:
         return AsyncCircuitBreakerFactory()
     uow = AsyncRedisUnitOfWork(settings.redis_url)
     uow.contexts.prefix = f"{settings.redis_prefix}cbr::"  # type: ignore[attr-defined]
+    # purgatory builds a client with redis-py's default pool, which fails past 100 concurrent
+    # commands (every department call asks its breaker): ours waits for a connection instead.
+    uow.contexts.redis = redis_client(settings.redis_url)  # type: ignore[attr-defined]
     breakers = AsyncCircuitBreakerFactory(uow=uow)
     await breakers.initialize()
     return breakers
