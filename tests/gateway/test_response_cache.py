@@ -14,7 +14,7 @@ import pytest
 
 from gateway.app import create_app
 from gateway.settings import Settings
-from tests.support.gateway import GatewayClient
+from tests.support.gateway import GatewayClient, add_new_favourite
 from tests.support.servers import ThreadedServer
 
 AUDIT = """query($since: DateTime!, $until: DateTime!) {
@@ -90,13 +90,7 @@ def test_answers_are_never_shared_between_people_or_modes(caching: GatewayClient
 def test_a_write_is_seen_by_the_next_read(caching: GatewayClient) -> None:
     query = home(tag())
     ask(caching, query, "citizen2")
-    code = f"GJJ-{uuid.uuid4().int % 900 + 100}"
-    added = caching.graphql(
-        "mutation($c: String!, $k: String!) { addFavourite(itemCode: $c, idempotencyKey: $k) { __typename } }",
-        {"c": code, "k": f"rc-{uuid.uuid4().hex}"},
-        as_user="citizen2",
-    )
-    assert added["data"]["addFavourite"]["__typename"] == "FavouriteChanged"
+    code = add_new_favourite(caching, "citizen2", "GJJ")
     before = outcomes(caching)
     after = ask(caching, query, "citizen2")
     assert code in [e["node"]["itemCode"] for e in after["me"]["favourites"]["edges"]]

@@ -16,7 +16,7 @@ from gateway.cli import migrate_database, seed_database
 from gateway.dev_identity import DevIdentityProvider
 from gateway.settings import Settings
 from tests.conftest import write_systems_file
-from tests.support.gateway import GatewayClient
+from tests.support.gateway import GatewayClient, add_new_favourite
 from tests.support.real_services import fresh_postgres_database, require_real_services
 from tests.support.servers import ThreadedServer
 from tests.support.subscriptions import Subscription
@@ -123,13 +123,7 @@ def test_a_write_through_a_is_in_the_next_answer_from_b(pair: tuple[GatewayClien
     home = "{ me { profile { name } favourites(first: 50) { edges { node { itemCode } } } } }"
     first = b.graphql(home, as_user="citizen2")
     assert b.graphql(home, as_user="citizen2") == first  # kept, then reused
-    code = f"SB-{uuid.uuid4().int % 900 + 100}"
-    added = a.graphql(
-        "mutation($c: String!, $k: String!) { addFavourite(itemCode: $c, idempotencyKey: $k) { __typename } }",
-        {"c": code, "k": f"pair-fav-{uuid.uuid4().hex}"},
-        as_user="citizen2",
-    )
-    assert added["data"]["addFavourite"]["__typename"] == "FavouriteChanged"
+    code = add_new_favourite(a, "citizen2", "SB")
     after = b.graphql(home, as_user="citizen2")["data"]["me"]["favourites"]["edges"]
     assert code in [e["node"]["itemCode"] for e in after]
 

@@ -6,6 +6,8 @@ from __future__ import annotations
 import asyncio
 import uuid
 
+from gateway.lifespan import build_breakers
+from gateway.settings import Settings
 from kit.cache import RedisCache
 from kit.ratelimit import RedisRateLimiter
 from kit.redis_pool import MAX_CONNECTIONS
@@ -31,9 +33,6 @@ async def test_a_burst_beyond_the_pool_waits_instead_of_failing() -> None:
 
 async def test_circuit_breakers_share_the_waiting_pool() -> None:
     """Every department call asks its breaker in Redis: a burst of them must not fail either."""
-    from gateway.lifespan import build_breakers
-    from gateway.settings import Settings
-
     url = require_real_services()["CITIZEN_REDIS_URL"]
     breakers = await build_breakers(Settings(redis_url=url, redis_prefix=f"cs-test-{uuid.uuid4().hex[:8]}:"))
     found = await asyncio.gather(*(breakers.get_breaker(f"system-{i % 7}") for i in range(5 * MAX_CONNECTIONS)))

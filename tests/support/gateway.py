@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import uuid
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -48,10 +49,20 @@ class GatewayClient:
             self.http.delete(f"{base}/_admin/faults").raise_for_status()
 
 
+ADD_FAVOURITE = "mutation($c: String!, $k: String!) { addFavourite(itemCode: $c, idempotencyKey: $k) { __typename } }"
+
+
+def add_new_favourite(client: GatewayClient, user: str, prefix: str) -> str:
+    """Favourite an item code no other test uses; returns the code."""
+    code = f"{prefix}-{uuid.uuid4().int % 900 + 100}"
+    added = client.graphql(ADD_FAVOURITE, {"c": code, "k": f"fav-{uuid.uuid4().hex}"}, as_user=user)
+    assert added["data"]["addFavourite"]["__typename"] == "FavouriteChanged", added
+    return code
+
+
 def newcomer_token(idp: DevIdentityProvider, index: int) -> str:
     """A token for someone of the simulated population logging in for the first time: a new
     account (provisioned from the real-name claims) whose sections were never read or cached."""
-    import uuid
 
     from simulators.common.population import population
 
