@@ -15,18 +15,9 @@ import sys
 
 import uvicorn
 
+from kit.sockets import listening_socket
 from simulators.common.app import SimulatorAuth
 from simulators.registry import SIMULATORS, dev_secret
-
-
-def _listening_socket(host: str) -> socket.socket:
-    """A socket already bound to a port the kernel chose: picking a free port and binding it
-    later races with anything else on the machine, outgoing connections included."""
-    sock = socket.socket()
-    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    sock.bind((host, 0))
-    sock.listen(2048)
-    return sock
 
 
 async def _main(args: argparse.Namespace) -> None:
@@ -41,7 +32,7 @@ async def _main(args: argparse.Namespace) -> None:
         auth_mode = os.environ.get(f"SIMULATOR_AUTH_{name.upper()}", spec.auth_mode)
         app = spec.factory(SimulatorAuth(mode=auth_mode, key_id="citizen-space", secret=secret))  # type: ignore[arg-type]
         port = int(ports.get(name, 0)) or spec.default_port
-        sockets[name] = [_listening_socket(args.host)] if args.random_ports and name not in ports else None
+        sockets[name] = [listening_socket(args.host)] if args.random_ports and name not in ports else None
         config = uvicorn.Config(app, host=args.host, port=port, log_level="warning", access_log=False, lifespan="off")
         servers[name] = uvicorn.Server(config)
     tasks = [asyncio.create_task(server.serve(sockets=sockets[name])) for name, server in servers.items()]

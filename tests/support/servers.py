@@ -16,6 +16,8 @@ from typing import Any
 
 import uvicorn
 
+from kit.sockets import listening_socket
+
 REPO = Path(__file__).resolve().parents[2]
 
 
@@ -25,14 +27,6 @@ def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return int(sock.getsockname()[1])
-
-
-def listening_socket(port: int = 0) -> socket.socket:
-    sock = socket.socket()
-    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    sock.bind(("127.0.0.1", port))
-    sock.listen(2048)
-    return sock
 
 
 @contextmanager
@@ -62,7 +56,7 @@ class ThreadedServer:
     def __init__(self, app: Any, port: int | None = None, sock: socket.socket | None = None) -> None:
         # Bound now, served later: the port is known before the server starts, and no one else
         # can take it in between.
-        self.socket = sock or listening_socket(port or 0)
+        self.socket = sock or listening_socket(port=port or 0)
         self.port = int(self.socket.getsockname()[1])
         config = uvicorn.Config(
             app, host="127.0.0.1", port=self.port, log_level="warning", access_log=False, log_config=None
