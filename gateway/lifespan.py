@@ -43,10 +43,12 @@ from personal_space.deliveries import (
 )
 from personal_space.enterprise import EnterpriseService
 from personal_space.enterprise_grants import StaffAuthorisations
+from personal_space.generations import Generations
 from personal_space.identity import IDENTITY_SECTION, IdentityService
 from personal_space.licence_show import LicenceShowService
 from personal_space.links import SubjectLinker
 from personal_space.outbox import OutboxWorker
+from personal_space.owned_cache import OwnedCache
 from personal_space.personal_deliveries import PersonalDeliveries
 from personal_space.polling import CasePoller
 from personal_space.prefill import PrefillService, load_forms
@@ -113,17 +115,28 @@ def build_engine(settings: Settings) -> AsyncEngine:
     return create_async_engine(settings.database_url, pool_size=10, max_overflow=20, pool_pre_ping=True)
 
 
-def build_response_cache(
-    settings: Settings, cache: Cache, cipher: FieldCipher, metrics: CollectorRegistry
-) -> ResponseCache:
-    seconds = settings.response_cache_seconds
+def build_generations(settings: Settings, cache: Cache) -> Generations:
     if settings.redis_url:
-        return ResponseCache(cache, cipher, max_seconds=seconds, registry=metrics)
-    if settings.workers > 1 and seconds > 0:
-        # A write handled by one worker would not reach the answers another one keeps.
-        log.warning("response cache off: %d workers without Redis cannot share it", settings.workers)
-        seconds = 0
-    return ResponseCache(InProcessCache(settings.response_cache_entries), cipher, max_seconds=seconds, registry=metrics)
+        return Generations(cache, shared=True)
+    if settings.workers > 1:
+        # A write handled by one worker would not reach what another one keeps.
+        log.warning(
+            "response and owned-data caches off: %d workers without Redis share no generations", settings.workers
+        )
+    return Generations(InProcessCache(settings.owned_cache_entries), shared=settings.workers == 1)
+
+
+def build_response_cache(
+    settings: Settings, cache: Cache, cipher: FieldCipher, generations: Generations, metrics: CollectorRegistry
+) -> ResponseCache:
+    seconds = settings.response_cache_seconds if generations.shared else 0.0
+    store = cache if settings.redis_url else InProcessCache(settings.response_cache_entries)
+    return ResponseCache(store, cipher, max_seconds=seconds, registry=metrics)
+
+
+def build_owned_cache(settings: Settings, generations: Generations, metrics: CollectorRegistry) -> OwnedCache:
+    seconds = settings.owned_cache_seconds if generations.shared else 0.0
+    return OwnedCache(max_entries=settings.owned_cache_entries, max_seconds=seconds, registry=metrics)
 
 
 @asynccontextmanager
@@ -145,9 +158,11 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         metrics_registry=metrics,
     )
     cipher = FieldCipher(settings.data_key.get_secret_value().encode(), settings.field_cipher)
-    response_cache = build_response_cache(settings, cache, cipher, metrics)
+    generations = build_generations(settings, cache)
+    response_cache = build_response_cache(settings, cache, cipher, generations, metrics)
+    owned_cache = build_owned_cache(settings, generations, metrics)
     # Every session announces whose data its commit changed (see personal_space.changes).
-    sessionmaker = async_sessionmaker(engine, expire_on_commit=False, info={ON_CHANGE: response_cache.forget})
+    sessionmaker = async_sessionmaker(engine, expire_on_commit=False, info={ON_CHANGE: generations.advance})
     bus = build_bus(settings.redis_url, settings.redis_prefix)
     space = PersonalSpaceService(
         connectors,
@@ -157,7 +172,7 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
             cache, cipher, fresh_seconds=settings.section_fresh_seconds, keep_seconds=settings.section_keep_seconds
         ),
     )
-    space.on_change = response_cache.forget
+    space.on_change = generations.advance
     identity = IdentityService(
         cipher,
         subject_linker(settings, systems),
@@ -209,6 +224,8 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         ),
         poller=CasePoller(sessionmaker, identity, space, bus, cache, interval_seconds=settings.poll_interval_seconds),
         response_cache=response_cache,
+        generations=generations,
+        owned_cache=owned_cache,
         audit_writer=AuditWriter(sessionmaker),
     )
     app.state.citizen = AppState(

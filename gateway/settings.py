@@ -71,6 +71,10 @@ class Settings(BaseSettings):
     response_cache_seconds: float = Field(default=30.0, ge=0, le=3600)
     # In-process only (with Redis, Redis bounds memory): answers kept at most.
     response_cache_entries: int = Field(default=2_000, ge=1)
+    # What we own of a person (preferences, favourites, …), kept in each worker under their
+    # generation for queries (0 turns it off); the bound covers changes made outside our commits.
+    owned_cache_seconds: float = Field(default=300.0, ge=0, le=86_400)
+    owned_cache_entries: int = Field(default=5_000, ge=1)
     # Worker processes serving this configuration (`citizen-space serve --workers` sets it).
     workers: int = Field(default=1, ge=1)
 

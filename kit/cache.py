@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-import time
-from collections import OrderedDict
 from typing import Protocol
 
+from kit.lru import ExpiringLru
 from kit.redis_pool import redis_client
 
 
@@ -25,33 +24,21 @@ class InProcessCache:
     """LRU with per-entry expiry; bounded so a busy process cannot grow without limit."""
 
     def __init__(self, max_entries: int = 50_000) -> None:
-        self._entries: OrderedDict[str, tuple[float, bytes]] = OrderedDict()
-        self._max = max_entries
+        self._entries: ExpiringLru[bytes] = ExpiringLru(max_entries)
 
     async def get(self, key: str) -> bytes | None:
-        entry = self._entries.get(key)
-        if entry is None:
-            return None
-        expires, value = entry
-        if expires < time.monotonic():
-            del self._entries[key]
-            return None
-        self._entries.move_to_end(key)
-        return value
+        return self._entries.get(key)
 
     async def set(self, key: str, value: bytes, ttl_seconds: float) -> None:
-        self._entries[key] = (time.monotonic() + ttl_seconds, value)
-        self._entries.move_to_end(key)
-        while len(self._entries) > self._max:
-            self._entries.popitem(last=False)
+        self._entries.set(key, value, ttl_seconds)
 
     async def delete(self, key: str) -> None:
-        self._entries.pop(key, None)
+        self._entries.delete(key)
 
     async def add(self, key: str, value: bytes, ttl_seconds: float) -> bool:
-        if await self.get(key) is not None:
+        if self._entries.get(key) is not None:
             return False
-        await self.set(key, value, ttl_seconds)
+        self._entries.set(key, value, ttl_seconds)
         return True
 
     async def ping(self) -> bool:

@@ -102,8 +102,8 @@ def check_item_code(code: str) -> str:
     return code
 
 
-async def favourites(session: AsyncSession, account_id: str) -> list[FavouriteView]:
-    return [FavouriteView(f.item_code, f.created_at) for f in await repository.favourites_of(session, account_id)]
+async def favourites(session: AsyncSession, account_id: str) -> tuple[FavouriteView, ...]:
+    return tuple(FavouriteView(f.item_code, f.created_at) for f in await repository.favourites_of(session, account_id))
 
 
 async def add_favourite(session: AsyncSession, account_id: str, item_code: str) -> FavouriteView:
@@ -125,11 +125,11 @@ async def remove_favourite(session: AsyncSession, account_id: str, item_code: st
     return True
 
 
-async def notifications(session: AsyncSession, account_id: str) -> list[NotificationView]:
-    return [
+async def notifications(session: AsyncSession, account_id: str) -> tuple[NotificationView, ...]:
+    return tuple(
         NotificationView(n.id, n.kind, n.title, n.body, n.object_ref, n.read_at is not None, n.created_at)
         for n in await repository.notifications_of(session, account_id)
-    ]
+    )
 
 
 async def data_access_log(session: AsyncSession, account_id: str, own_subject: str) -> list[AccessLogView]:

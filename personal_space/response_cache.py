@@ -6,21 +6,14 @@ the owned-data queries); the finished answer costs a lookup. It is kept
 
 - no longer than its least fresh section has left (`kit.freshness`), and never when a section
   was stale or failed;
-- under the person's *generation*: any committed change to what we own of theirs, or a
-  department telling us their data moved, draws a new generation (`personal_space.changes`),
-  so every earlier answer is orphaned at once, on every instance (the cache is Redis there);
+- under the person's generation (`personal_space.generations`): any change of theirs orphans
+  every earlier answer at once, on every instance;
 - sealed like the sections, with the sections it read, so a reuse is audited as a read.
-
-Holding a generation per person instead of deleting their answers means a writer never needs
-to know which answers exist; a reader that started before a change stores under the old
-generation, which no one asks for again.
 """
 
 from __future__ import annotations
 
 import hashlib
-import uuid
-from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
@@ -29,10 +22,6 @@ from prometheus_client import CollectorRegistry, Counter
 
 from kit.cache import Cache
 from kit.crypto import FieldCipher
-
-# Outlives every answer: an answer stored under a generation must expire before its
-# generation can be forgotten, or a forgotten-then-recreated generation could revive it.
-GENERATION_SECONDS = 86_400.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -64,21 +53,6 @@ class ResponseCache:
     def enabled(self) -> bool:
         return self.max_seconds > 0
 
-    async def generation(self, account_id: str) -> str:
-        key = _generation_key(account_id)
-        current = await self._cache.get(key)
-        if current is None:
-            # None is never a generation of its own: if the entry was evicted, answers stored
-            # under the old one must not come back, so a missing one is drawn anew.
-            await self._cache.add(key, uuid.uuid4().hex.encode(), GENERATION_SECONDS)
-            current = await self._cache.get(key)
-        return current.decode() if current else uuid.uuid4().hex
-
-    async def forget(self, account_ids: Iterable[str]) -> None:
-        """Orphan every answer about these people."""
-        for account_id in account_ids:
-            await self._cache.set(_generation_key(account_id), uuid.uuid4().hex.encode(), GENERATION_SECONDS)
-
     def key(self, account_id: str, generation: str, request: list[Any]) -> str:
         digest = hashlib.sha256(orjson.dumps([generation, *request], option=orjson.OPT_SORT_KEYS)).hexdigest()
         return f"resp:{account_id}:{digest}"
@@ -95,7 +69,3 @@ class ResponseCache:
         reads = [[r.data_subject_id, r.purpose, list(r.sections)] for r in answer.reads]
         sealed = self._cipher.seal_json({"data": answer.data, "reads": reads}, context=key)
         await self._cache.set(key, sealed, min(seconds, self.max_seconds))
-
-
-def _generation_key(account_id: str) -> str:
-    return f"resp:gen:{account_id}"

@@ -223,7 +223,7 @@ async def report_data_error(
     return await _enqueue(session, account_id, "data_error_report", "workorders", "data_errors.report", payload, key)
 
 
-async def of_account(session: AsyncSession, account_id: str) -> list[SubmissionView]:
+async def of_account(session: AsyncSession, account_id: str) -> tuple[SubmissionView, ...]:
     from personal_space import repository
 
-    return [SubmissionView.of(s) for s in await repository.submissions_of(session, account_id)]
+    return tuple(SubmissionView.of(s) for s in await repository.submissions_of(session, account_id))

@@ -4,6 +4,7 @@ work orders, ratings, appointments and licence shows, joined from their sections
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
@@ -38,8 +39,35 @@ def _aware(moment: datetime) -> datetime:
     return (moment if moment.tzinfo else moment.replace(tzinfo=UTC)).astimezone(CHINA)
 
 
+@dataclass(frozen=True, slots=True)
+class LicenceShowRecord:
+    """One scan-to-show token as the holder's stream tells it."""
+
+    id: str
+    licence_type: str
+    purpose: str
+    issued_at: datetime
+    expires_at: datetime
+    used_at: datetime | None
+
+
+async def licence_shows_of(session: AsyncSession, account_id: str, limit: int = 50) -> tuple[LicenceShowRecord, ...]:
+    shows = await session.scalars(
+        select(LicenceShow)
+        .where(LicenceShow.account_id == account_id)
+        .order_by(LicenceShow.issued_at.desc())
+        .limit(limit)
+    )
+    return tuple(
+        LicenceShowRecord(s.id, s.licence_type, s.purpose, s.issued_at, s.expires_at, s.used_at) for s in shows.all()
+    )
+
+
 async def timeline(
-    sections: PersonSections, session: AsyncSession, person: PersonRecord, audit: AuditTrail
+    sections: PersonSections,
+    shows: Sequence[LicenceShowRecord],
+    person: PersonRecord,
+    audit: AuditTrail,
 ) -> Timeline:
     results = await asyncio.gather(
         sections.cases(),
@@ -82,13 +110,7 @@ async def timeline(
             )
             for a in appointments.items
         ]
-    shows = await session.scalars(
-        select(LicenceShow)
-        .where(LicenceShow.account_id == person.account_id)
-        .order_by(LicenceShow.issued_at.desc())
-        .limit(50)
-    )
-    for show in shows.all():
+    for show in shows:
         status = "已核验" if show.used_at else ("已过期" if _aware(show.expires_at) < datetime.now(UTC) else "待核验")
         entries.append(
             TimelineEntry(

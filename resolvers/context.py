@@ -4,10 +4,11 @@ the request's audit trail, client mode and the domain services."""
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from enum import StrEnum
+from typing import TypeVar
 
 import strawberry
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
@@ -15,6 +16,7 @@ from strawberry.fastapi import BaseContext
 
 from kit.events import EventBus
 from kit.memo import TaskMemo
+from personal_space import owned, submissions, timeline
 from personal_space.agent import AgentService
 from personal_space.audit import AuditTrail
 from personal_space.audit_writer import AuditWriter
@@ -22,20 +24,24 @@ from personal_space.caller import Caller
 from personal_space.changes import announced, wrote
 from personal_space.enterprise import EnterpriseService
 from personal_space.enterprise_grants import StaffAuthorisations
+from personal_space.generations import Generations
 from personal_space.identity import IdentityService, PersonRecord
 from personal_space.licence_show import LicenceShowService
 from personal_space.outbox import OutboxWorker
-from personal_space.owned import FavouriteView, PreferenceView
-from personal_space.owned import favourites as read_favourites
-from personal_space.owned import preferences as read_preferences
+from personal_space.owned import FavouriteView, NotificationView, PreferenceView
+from personal_space.owned_cache import OwnedCache
 from personal_space.person_sections import PersonSections
 from personal_space.polling import CasePoller
 from personal_space.prefill import PrefillService
 from personal_space.response_cache import ResponseCache
 from personal_space.sections import SpaceSections
 from personal_space.service import PersonalSpaceService
+from personal_space.submissions import SubmissionView
+from personal_space.timeline import LicenceShowRecord
 from resolvers.loaders import Loaders
 from search.service import SearchService
+
+T = TypeVar("T")
 
 
 class ClientMode(StrEnum):
@@ -66,6 +72,9 @@ class Services:
     response_cache: ResponseCache | None = None
     # Group commit of read-only requests' audit entries; without it each request writes its own.
     audit_writer: AuditWriter | None = None
+    # Each person's generation, and what we own of them kept under it; None: always read afresh.
+    generations: Generations | None = None
+    owned_cache: OwnedCache | None = None
 
 
 class Context(BaseContext):
@@ -88,6 +97,8 @@ class Context(BaseContext):
         self.client_mode = client_mode
         # The client asked for the latest (Cache-Control: no-cache): build, do not reuse.
         self.revalidate = revalidate
+        # Set once the operation is known: a query writes nothing the person sees.
+        self.read_only = False
         self.caller = caller
         self.person = person
         self.auth_error = auth_error
@@ -117,19 +128,46 @@ class Context(BaseContext):
             self._person_sections = PersonSections(self.services.sections, caller, person, self.audit)
         return self._person_sections
 
+    async def generation_of(self, account_id: str) -> str | None:
+        """The person's generation (`personal_space.generations`), read once per request; None
+        where nothing may be kept under it."""
+        generations = self.services.generations
+        if generations is None or not generations.shared:
+            return None
+        return await self.memo.get(("generation", account_id), lambda: generations.current(account_id))
+
     async def preferences_of(self, account_id: str) -> PreferenceView:
-        async def read() -> PreferenceView:
+        return await self._owned("preferences", account_id, owned.preferences)
+
+    async def favourites_of(self, account_id: str) -> Sequence[FavouriteView]:
+        return await self._owned("favourites", account_id, owned.favourites)
+
+    async def notifications_of(self, account_id: str) -> Sequence[NotificationView]:
+        return await self._owned("notifications", account_id, owned.notifications)
+
+    async def submissions_of(self, account_id: str) -> Sequence[SubmissionView]:
+        return await self._owned("submissions", account_id, submissions.of_account)
+
+    async def licence_shows_of(self, account_id: str) -> Sequence[LicenceShowRecord]:
+        return await self._owned("licenceShows", account_id, timeline.licence_shows_of)
+
+    async def _owned(self, kind: str, account_id: str, query: Callable[[AsyncSession, str], Awaitable[T]]) -> T:
+        """Rows we own of the person, read once per request and, in a query, once per generation."""
+
+        async def from_database() -> T:
             async with self.db() as session:
-                return await read_preferences(session, account_id)
+                return await query(session, account_id)
 
-        return await self.memo.get(("preferences", account_id), read)
+        async def read() -> T:
+            cache = self.services.owned_cache
+            if cache is None or not cache.enabled or not self.read_only:
+                return await from_database()
+            generation = await self.generation_of(account_id)
+            if generation is None:
+                return await from_database()
+            return await cache.read(account_id, generation, kind, from_database)
 
-    async def favourites_of(self, account_id: str) -> list[FavouriteView]:
-        async def read() -> list[FavouriteView]:
-            async with self.db() as session:
-                return await read_favourites(session, account_id)
-
-        return await self.memo.get(("favourites", account_id), read)
+        return await self.memo.get((kind, account_id), read)
 
     async def authenticate(self, authorization: str | None) -> None:
         if self.authenticator is not None:

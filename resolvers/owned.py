@@ -22,8 +22,7 @@ async def favourites(info: Info, first: int | None = 20, after: str | None = Non
 
 async def notifications(info: Info, first: int | None = 20, after: str | None = None) -> Connection[Notification]:
     _, person = require_person(info)
-    async with info.context.db() as session:
-        views = await owned.notifications(session, person.account_id)
+    views = await info.context.notifications_of(person.account_id)
     return Connection.page_of(views, first, after, lambda v: Notification.of(v))
 
 

@@ -114,8 +114,8 @@ async def records(info: Info) -> Records | None:
 
 async def timeline(info: Info, first: int | None = None, after: str | None = None) -> Timeline:
     _, person = require_person(info)
-    async with info.context.db() as session:
-        stream = await personal_timeline(person_sections(info), session, person, info.context.audit)
+    shows = await info.context.licence_shows_of(person.account_id)
+    stream = await personal_timeline(person_sections(info), shows, person, info.context.audit)
     entries = Connection.page_of(stream.entries, await page_size(info, first), after, lambda e: TimelineEntry.of(e))
     return Timeline(entries=entries, missing_sections=stream.missing)
 

@@ -172,6 +172,5 @@ async def report_data_error(
 
 async def my_submissions(info: Info, first: int | None = 20, after: str | None = None) -> Connection[Submission]:
     _, person = require_person(info)
-    async with info.context.db() as session:
-        rows = await submissions.of_account(session, person.account_id)
+    rows = await info.context.submissions_of(person.account_id)
     return Connection.page_of(rows, first, after, lambda r: Submission.of(r))

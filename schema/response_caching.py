@@ -76,7 +76,9 @@ class ResponseCaching(SchemaExtension):
         operation = _operation(document, execution.operation_name) if document is not None else None
         if document is None or operation is None or not _own_space_only(document, operation.selection_set):
             return None
-        generation = await cache.generation(person.account_id)
+        generation = await context.generation_of(person.account_id)
+        if generation is None:
+            return None
         request = [
             execution.query,
             execution.variables or {},

@@ -128,6 +128,17 @@ def test_a_write_through_a_is_in_the_next_answer_from_b(pair: tuple[GatewayClien
     assert code in [e["node"]["itemCode"] for e in after]
 
 
+def test_a_write_through_a_is_in_b_s_next_read_of_owned_rows(pair: tuple[GatewayClient, GatewayClient]) -> None:
+    """Each instance keeps a person's rows in its own memory, under the generation in Redis."""
+    a, b = pair
+    query = "{ me { favourites(first: 100) { edges { node { itemCode } } } } }"
+    fresh = {"Cache-Control": "no-cache"}  # past the whole-answer cache, to the owned rows
+    b.graphql(query, as_user="citizen2", headers=fresh)
+    code = add_new_favourite(a, "citizen2", "GA")
+    after = b.graphql(query, as_user="citizen2", headers=fresh)["data"]["me"]["favourites"]["edges"]
+    assert code in [e["node"]["itemCode"] for e in after]
+
+
 def test_a_breaker_opened_through_a_is_open_on_b(pair: tuple[GatewayClient, GatewayClient]) -> None:
     a, b = pair
     a.faults("licences", error_rate=1.0)

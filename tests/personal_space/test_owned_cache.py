@@ -1,0 +1,78 @@
+"""Generations and what is kept under them: a new generation orphans what was kept, people never
+share entries, entries expire and the cache stays bounded."""
+
+from __future__ import annotations
+
+import asyncio
+
+import pytest
+
+from kit import lru
+from kit.cache import InProcessCache
+from personal_space.generations import Generations
+from personal_space.owned_cache import OwnedCache
+
+
+class Loads:
+    def __init__(self) -> None:
+        self.count = 0
+
+    async def __call__(self) -> tuple[str, ...]:
+        self.count += 1
+        return (f"row-{self.count}",)
+
+
+def test_kept_under_a_generation_until_it_advances() -> None:
+    async def scenario() -> None:
+        generations = Generations(InProcessCache(), shared=True)
+        cache = OwnedCache(max_entries=100, max_seconds=300)
+        load = Loads()
+        first = await cache.read("a1", await generations.current("a1"), "favourites", load)
+        again = await cache.read("a1", await generations.current("a1"), "favourites", load)
+        assert again == first == ("row-1",)
+        await generations.advance(["a1"])
+        after = await cache.read("a1", await generations.current("a1"), "favourites", load)
+        assert after == ("row-2",)
+        assert load.count == 2
+
+    asyncio.run(scenario())
+
+
+def test_a_lost_generation_is_drawn_anew_not_recreated() -> None:
+    async def scenario() -> None:
+        store = InProcessCache()
+        generations = Generations(store, shared=True)
+        before = await generations.current("a1")
+        await store.delete("gen:a1")  # evicted
+        assert await generations.current("a1") != before
+
+    asyncio.run(scenario())
+
+
+def test_people_and_kinds_do_not_share_entries() -> None:
+    async def scenario() -> None:
+        cache = OwnedCache(max_entries=100, max_seconds=300)
+        load = Loads()
+        mine = await cache.read("a1", "g", "favourites", load)
+        theirs = await cache.read("a2", "g", "favourites", load)
+        other_kind = await cache.read("a1", "g", "notifications", load)
+        assert len({mine, theirs, other_kind}) == 3
+
+    asyncio.run(scenario())
+
+
+def test_entries_expire_and_the_cache_is_bounded(monkeypatch: pytest.MonkeyPatch) -> None:
+    now = [1000.0]
+    monkeypatch.setattr(lru.time, "monotonic", lambda: now[0])
+
+    async def scenario() -> None:
+        cache = OwnedCache(max_entries=3, max_seconds=60)
+        load = Loads()
+        await cache.read("a1", "g", "favourites", load)
+        now[0] += 61
+        assert await cache.read("a1", "g", "favourites", load) == ("row-2",)
+        for n in range(10):
+            await cache.read(f"p{n}", "g", "favourites", load)
+        assert len(cache._entries) == 3
+
+    asyncio.run(scenario())
