@@ -20,6 +20,7 @@ from gateway.auth import AuthenticationError, bearer_token
 from gateway.state import AppState
 from personal_space.identity import NewAccount
 from resolvers.context import ClientMode, Context
+from schema.errors import is_unexpected, masked
 
 log = logging.getLogger("citizen.auth")
 
@@ -29,6 +30,11 @@ class CitizenGraphQLRouter(GraphQLRouter[Context, None]):
         return orjson.dumps(data)
 
     async def process_result(self, request: Request, result: ExecutionResult) -> GraphQLHTTPResponse:
+        if result.errors:
+            # MaskErrors sees only what execution returns: an exception out of an extension's hook
+            # (the unit of work's commit failing, say) passes it by and would reach the client
+            # with its text (SQL and all). strawberry has logged it with its traceback already.
+            result.errors = [masked(e) if is_unexpected(e) else e for e in result.errors]
         response = await super().process_result(request, result)
         # Every error a client sees carries a code it can act on, not only those we raise.
         for error in response.get("errors") or []:

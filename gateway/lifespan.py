@@ -43,7 +43,7 @@ from personal_space.deliveries import (
 )
 from personal_space.enterprise import EnterpriseService
 from personal_space.enterprise_grants import StaffAuthorisations
-from personal_space.generations import Generations
+from personal_space.generations import CachedGenerations, DatabaseGenerations, Generations
 from personal_space.identity import IDENTITY_SECTION, IdentityService
 from personal_space.licence_show import LicenceShowService
 from personal_space.links import SubjectLinker
@@ -115,28 +115,26 @@ def build_engine(settings: Settings) -> AsyncEngine:
     return create_async_engine(settings.database_url, pool_size=10, max_overflow=20, pool_pre_ping=True)
 
 
-def build_generations(settings: Settings, cache: Cache) -> Generations:
+def build_generations(settings: Settings, cache: Cache, engine: AsyncEngine) -> Generations:
+    """Where every process that can change a person's data draws their generations from."""
     if settings.redis_url:
-        return Generations(cache, shared=True)
-    if settings.workers > 1:
-        # A write handled by one worker would not reach what another one keeps.
-        log.warning(
-            "response and owned-data caches off: %d workers without Redis share no generations", settings.workers
-        )
-    return Generations(InProcessCache(settings.owned_cache_entries), shared=settings.workers == 1)
+        return CachedGenerations(cache)
+    if settings.workers == 1:
+        return CachedGenerations(InProcessCache())
+    return DatabaseGenerations(engine)
 
 
 def build_response_cache(
-    settings: Settings, cache: Cache, cipher: FieldCipher, generations: Generations, metrics: CollectorRegistry
+    settings: Settings, cache: Cache, cipher: FieldCipher, metrics: CollectorRegistry
 ) -> ResponseCache:
-    seconds = settings.response_cache_seconds if generations.shared else 0.0
     store = cache if settings.redis_url else InProcessCache(settings.response_cache_entries)
-    return ResponseCache(store, cipher, max_seconds=seconds, registry=metrics)
+    return ResponseCache(store, cipher, max_seconds=settings.response_cache_seconds, registry=metrics)
 
 
-def build_owned_cache(settings: Settings, generations: Generations, metrics: CollectorRegistry) -> OwnedCache:
-    seconds = settings.owned_cache_seconds if generations.shared else 0.0
-    return OwnedCache(max_entries=settings.owned_cache_entries, max_seconds=seconds, registry=metrics)
+def build_owned_cache(settings: Settings, metrics: CollectorRegistry) -> OwnedCache:
+    return OwnedCache(
+        max_entries=settings.owned_cache_entries, max_seconds=settings.owned_cache_seconds, registry=metrics
+    )
 
 
 @asynccontextmanager
@@ -158,9 +156,9 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         metrics_registry=metrics,
     )
     cipher = FieldCipher(settings.data_key.get_secret_value().encode(), settings.field_cipher)
-    generations = build_generations(settings, cache)
-    response_cache = build_response_cache(settings, cache, cipher, generations, metrics)
-    owned_cache = build_owned_cache(settings, generations, metrics)
+    generations = build_generations(settings, cache, engine)
+    response_cache = build_response_cache(settings, cache, cipher, metrics)
+    owned_cache = build_owned_cache(settings, metrics)
     # Every session announces whose data its commit changed (see personal_space.changes).
     sessionmaker = async_sessionmaker(engine, expire_on_commit=False, info={ON_CHANGE: generations.advance})
     bus = build_bus(settings.redis_url, settings.redis_prefix)

@@ -14,6 +14,7 @@ from kit.cache import Cache
 from kit.crypto import FieldCipher
 from personal_space import repository
 from personal_space.caller import Binding, Caller
+from personal_space.changes import announced
 from personal_space.links import SubjectLinker
 from personal_space.models import Account
 
@@ -95,6 +96,9 @@ class IdentityService:
                 await session.rollback()
                 found = await self._load(session, subject, claimed)
                 await session.commit()
+            # A first login is a change of the person: what follows must not be kept under the
+            # generation from before their account existed.
+            await announced(session.sync_session)
         if found is None:
             return None
         account, bindings = found

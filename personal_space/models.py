@@ -235,3 +235,14 @@ class PrefillDraft(Base):
     expires_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     used_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     submission_id: Mapped[str | None] = mapped_column(String(32))
+
+
+class PersonGeneration(Base):
+    """A person's current generation (`personal_space.generations`) where no Redis is shared by
+    the workers. Written with Core statements only: an ORM write would itself note a change."""
+
+    __tablename__ = "person_generations"
+
+    account_id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    generation: Mapped[str] = mapped_column(String(32))
+    changed_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)

@@ -65,7 +65,9 @@ class ResponseCache:
         reads = tuple(AuditedRead(r[0], r[1], tuple(r[2])) for r in value["reads"])
         return CachedAnswer(value["data"], reads)
 
-    async def put(self, key: str, answer: CachedAnswer, seconds: float) -> None:
+    async def put(self, key: str, answer: CachedAnswer, seconds: float) -> bool:
+        """Keep the answer; True once it is kept."""
         reads = [[r.data_subject_id, r.purpose, list(r.sections)] for r in answer.reads]
         sealed = self._cipher.seal_json({"data": answer.data, "reads": reads}, context=key)
         await self._cache.set(key, sealed, min(seconds, self.max_seconds))
+        return True

@@ -4,6 +4,7 @@ the request's audit trail, client mode and the domain services."""
 from __future__ import annotations
 
 import asyncio
+import logging
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
@@ -42,6 +43,7 @@ from resolvers.loaders import Loaders
 from search.service import SearchService
 
 T = TypeVar("T")
+log = logging.getLogger("citizen.cache")
 
 
 class ClientMode(StrEnum):
@@ -130,9 +132,9 @@ class Context(BaseContext):
 
     async def generation_of(self, account_id: str) -> str | None:
         """The person's generation (`personal_space.generations`), read once per request; None
-        where nothing may be kept under it."""
+        where there are none (nothing may be kept then)."""
         generations = self.services.generations
-        if generations is None or not generations.shared:
+        if generations is None:
             return None
         return await self.memo.get(("generation", account_id), lambda: generations.current(account_id))
 
@@ -162,7 +164,12 @@ class Context(BaseContext):
             cache = self.services.owned_cache
             if cache is None or not cache.enabled or not self.read_only:
                 return await from_database()
-            generation = await self.generation_of(account_id)
+            try:
+                generation = await self.generation_of(account_id)
+            except Exception:
+                # Without the generation nothing kept can be trusted; the database still answers.
+                log.warning("generations unavailable: reading %s afresh", kind, exc_info=True)
+                generation = None
             if generation is None:
                 return await from_database()
             return await cache.read(account_id, generation, kind, from_database)

@@ -8,7 +8,9 @@ refresh) sends `Cache-Control: no-cache`: the answer is built afresh and kept fo
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Iterable
+import logging
+from collections.abc import AsyncIterator, Awaitable, Iterable
+from typing import TypeVar
 
 from graphql import (
     DocumentNode,
@@ -32,17 +34,20 @@ NOT_REUSABLE = frozenset({"dataAccessLog"})
 # An answer worth keeping outlives a client's next request by a margin.
 MIN_SECONDS = 1.0
 
+T = TypeVar("T")
+log = logging.getLogger("citizen.cache")
+
 
 class ResponseCaching(SchemaExtension):
     async def on_execute(self) -> AsyncIterator[None]:  # type: ignore[override]
         context = self.execution_context.context
         cache = _cache_of(context)
-        key = await self._key(context, cache) if cache is not None else None
+        key = await _quietly(self._key(context, cache)) if cache is not None else None
         if cache is None or key is None:
             yield
             return
         if not context.revalidate:
-            hit = await cache.get(key)
+            hit = await _quietly(cache.get(key))
             if hit is not None:
                 for read in hit.reads:
                     context.audit.reads.setdefault((read.data_subject_id, read.purpose), set()).update(read.sections)
@@ -64,8 +69,8 @@ class ResponseCaching(SchemaExtension):
             AuditedRead(subject, purpose, tuple(sorted(sections)))
             for (subject, purpose), sections in context.audit.reads.items()
         )
-        await cache.put(key, CachedAnswer(result.data, reads), tracker.max_age)
-        cache.outcomes.labels("kept").inc()
+        if await _quietly(cache.put(key, CachedAnswer(result.data, reads), tracker.max_age)):
+            cache.outcomes.labels("kept").inc()
 
     async def _key(self, context: Context, cache: ResponseCache) -> str | None:
         execution = self.execution_context
@@ -88,6 +93,16 @@ class ResponseCaching(SchemaExtension):
             caller.subject,
         ]
         return cache.key(person.account_id, generation, request)
+
+
+async def _quietly(work: Awaitable[T]) -> T | None:
+    """A cache that fails (Redis unreachable, a generation that cannot be read) costs the reuse,
+    never the answer: the request goes on as if nothing had been kept."""
+    try:
+        return await work
+    except Exception:
+        log.warning("response cache unavailable", exc_info=True)
+        return None
 
 
 def _cache_of(context: object) -> ResponseCache | None:

@@ -29,7 +29,7 @@ from resolvers.node import node as resolve_node
 from resolvers.permissions import require_caller
 from schema.agent import AgentMutation, AgentQuery
 from schema.enterprise import EnterpriseMutation, EnterpriseQuery
-from schema.errors import is_unexpected
+from schema.errors import MASKED_MESSAGE, is_unexpected
 from schema.extensions import UnitOfWork
 from schema.limits import cost_limit_rule, directive_limit_rule, root_field_limit_rule
 from schema.mutations import SpaceMutation
@@ -139,7 +139,7 @@ def build_schema(*, production: bool, limits: Limits | None = None) -> CitizenSc
     ]
     # Hooks exit in reverse order: UnitOfWork must see the errors before MaskErrors hides them.
     extensions: list[type[SchemaExtension] | Callable[[], SchemaExtension]] = [
-        lambda: MaskErrors(should_mask_error=is_unexpected, error_message="服务内部错误，请稍后再试"),
+        lambda: MaskErrors(should_mask_error=is_unexpected, error_message=MASKED_MESSAGE),
         UnitOfWork,
         ResponseCaching,
         lambda: ParserCache(maxsize=1024),
