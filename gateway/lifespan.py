@@ -254,11 +254,6 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     # collections stop walking it again and again under load (measured with bench/cpu_profile.py).
     gc.collect()
     gc.freeze()
-    # A request allocates tens of thousands of short-lived containers; collecting the young
-    # generation every 700 of them spent 3-4 ms of an uncached `me` in the collector, every
-    # 10,000 about 2.5 (bench/cpu_profile.py --gc-threshold). Memory stays bounded: what dies
-    # young is freed by reference counting, the collector only finds cycles.
-    gc.set_threshold(10_000, *gc.get_threshold()[1:])
     try:
         yield
     finally:
