@@ -8,6 +8,7 @@ department data in them — names, ID numbers — is never readable there; maski
 
 from __future__ import annotations
 
+import math
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
@@ -49,10 +50,13 @@ class SectionCache:
         encode: Callable[[ItemT], dict[str, Any]],
         decode: Callable[[dict[str, Any]], ItemT],
     ) -> Section[ItemT]:
-        cached = await self._read(key)
-        if cached is not None and time.time() - cached["at"] < self._fresh:
-            freshness.section_read(cached["at"], self._fresh, stale=False)
-            return Section([decode(i) for i in cached["items"]], _instant(cached["at"]), stale=False)
+        raw = await self._cache.get(key)
+        at = _sealed_at(raw)
+        if at is not None and time.time() - at < self._fresh:
+            fresh = self._open(key, raw, at)
+            if fresh is not None:
+                freshness.section_read(at, self._fresh, stale=False)
+                return Section([decode(i) for i in fresh], _instant(at), stale=False)
         try:
             items = await fetch()
         except NotFound:
@@ -61,12 +65,16 @@ class SectionCache:
             raise
         except DepartmentError:
             freshness.not_reusable()
-            if cached is None:
+            last_good = self._open(key, raw, at)
+            if last_good is None or at is None:
                 raise
-            return Section([decode(i) for i in cached["items"]], _instant(cached["at"]), stale=True)
+            return Section([decode(i) for i in last_good], _instant(at), stale=True)
         now = time.time()
-        sealed = self._cipher.seal_json({"at": now, "items": [encode(i) for i in items]}, context=key)
-        await self._cache.set(key, sealed, self._keep)
+        # The time is written in clear before the sealed items, so whether a copy is fresh is
+        # known without opening it (past freshness, it is opened only when the department
+        # fails); it is bound into the seal, so a copy cannot be made to look fresher.
+        sealed = self._cipher.seal_json([encode(i) for i in items], context=_context(key, now))
+        await self._cache.set(key, _stamp(now) + sealed, self._keep)
         freshness.section_read(now, self._fresh, stale=False)
         return Section(items, _instant(now), stale=False)
 
@@ -74,10 +82,36 @@ class SectionCache:
         """Drop the fresh copy after a write; the shared cache makes every instance see it."""
         await self._cache.delete(key)
 
-    async def _read(self, key: str) -> dict[str, Any] | None:
-        raw = await self._cache.get(key)
-        value = self._cipher.open_json(raw, context=key) if raw is not None else None
-        return value if isinstance(value, dict) else None
+    def _open(self, key: str, raw: bytes | None, at: float | None) -> list[dict[str, Any]] | None:
+        if raw is None or at is None:
+            return None
+        value = self._cipher.open_json(raw.partition(_STAMP_END)[2], context=_context(key, at))
+        return value if isinstance(value, list) else None
+
+
+_STAMP_END = b"|"
+
+
+def _stamp(at: float) -> bytes:
+    return repr(at).encode() + _STAMP_END
+
+
+def _sealed_at(raw: bytes | None) -> float | None:
+    """When a cached copy was fetched; None for no copy or one in another format."""
+    if raw is None:
+        return None
+    stamp, found, _ = raw.partition(_STAMP_END)
+    if not found:
+        return None
+    try:
+        at = float(stamp)
+    except ValueError:
+        return None
+    return at if math.isfinite(at) else None
+
+
+def _context(key: str, at: float) -> str:
+    return f"{key}|{at!r}"
 
 
 def _instant(timestamp: float) -> datetime:
