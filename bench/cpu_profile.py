@@ -17,6 +17,7 @@ import gc
 import io
 import os
 import pstats
+import shutil
 import sys
 import tempfile
 import time
@@ -145,6 +146,8 @@ async def sampled(batch: Callable[[int, int], Awaitable[None]], args: argparse.N
             await batch(args.warmup, args.warmup + args.requests)
             served += args.requests
         profile = profiling.finish(spy, output)
+        if args.raw and output.exists():
+            shutil.copyfile(output, args.raw)
     if profile.error:
         raise SystemExit(profile.error)
     print(f"py-spy: {profile.samples} samples over {served} requests")
@@ -166,6 +169,7 @@ def main() -> None:
     parser.add_argument("--people", type=int, default=20)
     parser.add_argument("--top", type=int, default=0, help="print the N hottest functions (0: no profile)")
     parser.add_argument("--py-spy", type=float, default=0, help="sample with py-spy for this many seconds")
+    parser.add_argument("--raw", type=Path, help="with --py-spy: keep the collapsed stacks in this file")
     parser.add_argument("--gc-threshold", type=int, default=0, help="try another generation-0 GC threshold")
     parser.add_argument("--sql", action="store_true", help="count the SQL statements per request")
     parser.add_argument("--sort", default="tottime", help="pstats sort key: tottime, cumtime, …")
