@@ -28,7 +28,7 @@ from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from decimal import Decimal
-from typing import Any, Literal, TypeVar, get_args
+from typing import Literal, TypeVar, get_args
 from zoneinfo import ZoneInfo
 
 from pydantic import BaseModel
@@ -52,7 +52,7 @@ from personal_space.enterprise_bindings import LEGAL_REPRESENTATIVE, STAFF, Stan
 from personal_space.errors import NotAllowed
 from personal_space.identity import IDENTITY_SECTION, PersonRecord
 from personal_space.owned import InvalidInput
-from personal_space.section_cache import SectionCache
+from personal_space.section_cache import ItemsCodec, SectionCache, items_codec
 from personal_space.service import PersonalSpaceService
 from personal_space.views import Federated, LicenceView, Provenance
 
@@ -215,7 +215,7 @@ class EnterpriseService:
             )
             return [RegistryRecord(company=masked_company, grants=[_mask_grant(m, g) for g in grants])]
 
-        section = await self._registry.get(f"ent:registry:{uscc}", fetch, _encode, RegistryRecord.model_validate)
+        section = await self._registry.get(f"ent:registry:{uscc}", fetch, items_codec(RegistryRecord))
         return section.items[0], _provenance(client.base.config, section.fetched_at, section.stale)
 
     async def forget_registry(self, uscc: str) -> None:
@@ -245,9 +245,7 @@ class EnterpriseService:
             ordered = sorted(items, key=lambda i: (i.status_code != "01", i.type_code, i.issued_on))
             return [company_licence_view(self.masking, item) for item in ordered]
 
-        return await self._section(
-            access, "licences", client.base.config, fetch, LicenceView.to_dict, LicenceView.from_dict, audit
-        )
+        return await self._section(access, "licences", client.base.config, fetch, items_codec(LicenceView), audit)
 
     async def cases(self, access: EnterpriseAccess, audit: AuditTrail) -> Federated[Case]:
         self._require(access, "cases", "cases")
@@ -258,7 +256,7 @@ class EnterpriseService:
             page = await client.by_holder(access.uscc, call, holder_id_type=COMPANY_ID_TYPE, limit=200)
             return [mask_case(self.masking, c) for c in page.items]
 
-        return await self._section(access, "cases", client.base.config, fetch, *_codec(Case), audit)
+        return await self._section(access, "cases", client.base.config, fetch, items_codec(Case), audit)
 
     async def ratings(self, access: EnterpriseAccess, audit: AuditTrail) -> Federated[Rating]:
         self._require(access, "ratings", "ratings")
@@ -269,7 +267,7 @@ class EnterpriseService:
             page = await client.by_subject(access.uscc, call, limit=200)
             return [mask_rating(self.masking, r) for r in page.items]
 
-        return await self._section(access, "ratings", client.base.config, fetch, *_codec(Rating), audit)
+        return await self._section(access, "ratings", client.base.config, fetch, items_codec(Rating), audit)
 
     async def bills(self, access: EnterpriseAccess, audit: AuditTrail) -> Federated[Bill]:
         self._require(access, "bills", "bills")
@@ -283,7 +281,7 @@ class EnterpriseService:
                 return []  # the utilities know no account of this company: no bills, not an error
             return page.items
 
-        return await self._section(access, "bills", client.base.config, fetch, *_codec(Bill), audit)
+        return await self._section(access, "bills", client.base.config, fetch, items_codec(Bill), audit)
 
     async def bill_summary(self, access: EnterpriseAccess, audit: AuditTrail) -> Federated[BillSummary]:
         self._require(access, "billSummary", "bills")
@@ -296,7 +294,7 @@ class EnterpriseService:
             except NotFound:
                 return [BillSummary(outstanding=[], total_due=Decimal("0.00"), as_of=china_today())]
 
-        return await self._section(access, "billSummary", client.base.config, fetch, *_codec(BillSummary), audit)
+        return await self._section(access, "billSummary", client.base.config, fetch, items_codec(BillSummary), audit)
 
     # -- single objects (node / federation references) -------------------------------------------
 
@@ -366,14 +364,13 @@ class EnterpriseService:
         name: str,
         system: SystemConfig,
         fetch: Callable[[], Awaitable[list[ItemT]]],
-        encode: Callable[[ItemT], dict[str, Any]],
-        decode: Callable[[dict[str, Any]], ItemT],
+        codec: ItemsCodec[ItemT],
         audit: AuditTrail,
     ) -> Federated[ItemT]:
         audit.read(data_subject(access.uscc), name)
         try:
             # Keyed by company, not caller: everyone allowed the section sees the same masked copy.
-            section = await self.space.sections.get(f"ent:{name}:{access.uscc}", fetch, encode, decode)
+            section = await self.space.sections.get(f"ent:{name}:{access.uscc}", fetch, codec)
         except Exception:
             audit.failed_read(name)
             raise
@@ -422,14 +419,6 @@ def _mask_grant(m: MaskingPolicy, grant: Authorisation) -> Authorisation:
             "revoked_by_name": m.name(grant.revoked_by_name),
         }
     )
-
-
-def _encode(item: BaseModel) -> dict[str, Any]:
-    return item.model_dump(mode="json", by_alias=True)
-
-
-def _codec(model: type[ModelT]) -> tuple[Callable[[ModelT], dict[str, Any]], Callable[[dict[str, Any]], ModelT]]:
-    return _encode, model.model_validate
 
 
 def _provenance(system: SystemConfig, fetched_at: datetime, stale: bool) -> Provenance:

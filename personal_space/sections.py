@@ -30,6 +30,7 @@ from kit.masking import MaskingPolicy
 from personal_space.audit import AuditTrail
 from personal_space.caller import Caller
 from personal_space.identity import PersonRecord
+from personal_space.section_cache import items_codec
 from personal_space.service import PersonalSpaceService
 from personal_space.views import Federated
 
@@ -65,10 +66,6 @@ def _mask_party(m: MaskingPolicy, party: Any) -> Any:
     return party.model_copy(update={"name": m.name(party.name), "id_number": m.id_number(party.id_number)})
 
 
-def _codec(model: type[ModelT]) -> tuple[Callable[[ModelT], dict[str, Any]], Callable[[dict[str, Any]], ModelT]]:
-    return (lambda item: item.model_dump(mode="json", by_alias=True)), model.model_validate
-
-
 class SpaceSections:
     def __init__(self, space: PersonalSpaceService) -> None:
         self.space = space
@@ -91,9 +88,8 @@ class SpaceSections:
         """Fetch (or take from the sealed cache) the department's data, then mask it."""
         audit.read(person.account_id, name)
         call = self.space.call_context(caller, audit.request_id, audit.purpose)
-        encode, decode = _codec(model)
         client = self.space.connectors.systems[system]
-        section = await self.space.section(name, client.config, call, lambda: fetch(call), encode, decode, audit)
+        section = await self.space.section(name, client.config, call, lambda: fetch(call), items_codec(model), audit)
         return Federated([mask(item) for item in section.items], section.source)
 
     # -- 办件 ------------------------------------------------------------------------------------

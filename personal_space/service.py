@@ -6,7 +6,7 @@ import hashlib
 import hmac
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
-from typing import Any, TypeVar
+from typing import TypeVar
 
 from connectors.base import CallContext
 from connectors.config import SystemConfig
@@ -19,7 +19,7 @@ from personal_space.caller import Caller
 from personal_space.changes import OnChange
 from personal_space.errors import NotAllowed
 from personal_space.identity import PersonRecord
-from personal_space.section_cache import SectionCache
+from personal_space.section_cache import ItemsCodec, SectionCache, items_codec
 from personal_space.views import Federated, LicenceView, ProfileView, Provenance
 
 ItemT = TypeVar("ItemT")
@@ -71,9 +71,7 @@ class PersonalSpaceService:
                 self._licence_view(item) for item in sorted(items, key=lambda i: (i.status_code != "01", i.type_name))
             ]
 
-        return await self.section(
-            "licences", client.base.config, call, fetch, LicenceView.to_dict, LicenceView.from_dict, audit
-        )
+        return await self.section("licences", client.base.config, call, fetch, items_codec(LicenceView), audit)
 
     async def licence_by_id(
         self, caller: Caller, person: PersonRecord, licence_id: str, audit: AuditTrail
@@ -122,12 +120,11 @@ class PersonalSpaceService:
         system: SystemConfig,
         call: CallContext,
         fetch: Callable[[], Awaitable[list[ItemT]]],
-        encode: Callable[[ItemT], dict[str, Any]],
-        decode: Callable[[dict[str, Any]], ItemT],
+        codec: ItemsCodec[ItemT],
         audit: AuditTrail,
     ) -> Federated[ItemT]:
         try:
-            section = await self.sections.get(f"sec:{name}:{call.user_pseudonym}", fetch, encode, decode)
+            section = await self.sections.get(f"sec:{name}:{call.user_pseudonym}", fetch, codec)
         except Exception:
             audit.failed_read(name)
             raise

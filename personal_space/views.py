@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from datetime import date, datetime
-from typing import Any, Generic, TypeVar
+from typing import Generic, TypeVar
 
 ItemT = TypeVar("ItemT")
 
@@ -50,17 +50,3 @@ class LicenceView:
     valid_until: date | None
     status_code: str
     status_name: str
-
-    def to_dict(self) -> dict[str, Any]:
-        return asdict(self)
-
-    @classmethod
-    def from_dict(cls, data: dict[str, Any]) -> LicenceView:
-        return cls(
-            **{
-                **data,
-                "issued_on": date.fromisoformat(data["issued_on"]),
-                "valid_from": date.fromisoformat(data["valid_from"]),
-                "valid_until": date.fromisoformat(data["valid_until"]) if data["valid_until"] else None,
-            }
-        )
