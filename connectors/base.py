@@ -14,6 +14,7 @@ import re
 import time
 from dataclasses import dataclass, field
 from typing import Any, TypeVar, cast
+from urllib.parse import urlencode
 
 import httpx
 import orjson
@@ -134,7 +135,7 @@ class DepartmentClient:
         self._bulkhead = asyncio.Semaphore(cfg.max_concurrency)
         # Every configured system shows in /metrics from the start, not only after its first call.
         self.metrics.calls.labels(self.name, "ok")
-        self.metrics.latency.labels(self.name)
+        self._latency = self.metrics.latency.labels(self.name)
 
     @property
     def name(self) -> str:
@@ -303,7 +304,7 @@ class DepartmentClient:
             if outcome == "ok":
                 self._succeeded()
             self.metrics.calls.labels(self.name, outcome).inc()
-            self.metrics.latency.labels(self.name).observe(time.perf_counter() - started)
+            self._latency.observe(time.perf_counter() - started)
             log.info(
                 "department call",
                 extra={
@@ -341,7 +342,7 @@ class DepartmentClient:
             headers["Idempotency-Key"] = idempotency_key
         if body is not None:
             headers["Content-Type"] = "application/json"
-        query = f"?{httpx.QueryParams(params)}" if params else ""
+        query = f"?{query_string(params)}" if params else ""
         url = httpx.URL(f"{self._base_url}{path}{query}")
         target = url.raw_path.decode()
         if cfg.auth == "hmac":
@@ -388,6 +389,26 @@ class DepartmentClient:
         self.health.consecutive_failures += 1
         self.health.last_failure_at = time.time()
         self.health.last_error = error.code
+
+
+def query_string(params: dict[str, Any]) -> str:
+    """`params` as httpx.QueryParams would write them (a list is a repeated key; True is `true`,
+    None is empty), without building one: that was a tenth of a department call's own CPU."""
+    pairs: list[tuple[str, str]] = []
+    for key, value in params.items():
+        for item in value if isinstance(value, list | tuple) else (value,):
+            pairs.append((key, _primitive(item)))
+    return urlencode(pairs)
+
+
+def _primitive(value: Any) -> str:
+    if value is True:
+        return "true"
+    if value is False:
+        return "false"
+    if value is None:
+        return ""
+    return str(value)
 
 
 def _detail(response: httpx.Response) -> tuple[str | None, str]:

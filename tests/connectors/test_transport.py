@@ -12,6 +12,7 @@ import pytest
 import pytest_asyncio
 from aiohttp import web
 
+from connectors.base import query_string
 from connectors.transport import DepartmentTransport
 
 TIMEOUT = httpx.Timeout(2.0).as_dict()
@@ -106,3 +107,16 @@ async def test_a_department_that_hangs_up_mid_answer_is_a_transport_error_not_a_
     with pytest.raises(httpx.TransportError) as raised:
         await transport.handle_async_request(get(f"{server}/hang-up"))
     assert not isinstance(raised.value, httpx.TimeoutException)
+
+
+@pytest.mark.parametrize(
+    "params",
+    [
+        {"holder_id": "530102199003153217", "holder_id_type": "111"},
+        {"status": ["ACCEPTED", "FINISHED"], "page": 2, "page_size": 20},
+        {"name": "张三 李&四=", "flag": True, "off": False, "none": None, "ratio": 1.5},
+        {"status": ("a b", "c+d"), "empty": ""},
+    ],
+)
+def test_query_strings_are_written_as_httpx_writes_them(params: dict[str, object]) -> None:
+    assert query_string(params) == str(httpx.QueryParams(params))  # type: ignore[arg-type]
