@@ -14,12 +14,13 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import json
 import shutil
 import sys
 import tempfile
 import time
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -41,6 +42,7 @@ from bench.scenarios import (  # noqa: E402
     bench_people,
     me_requests,
     measure,
+    merged,
     mixed_requests,
     search_requests,
 )
@@ -69,6 +71,7 @@ class Options:
     profile: bool
     keep: bool
     redis_url: str | None = None
+    rounds: int = 1
 
 
 def parse_options(argv: list[str] | None = None) -> Options:
@@ -80,6 +83,7 @@ def parse_options(argv: list[str] | None = None) -> Options:
     parser.add_argument("--workers", default=None, help="gateway worker counts, e.g. 1,2 (default 1,2; quick 1)")
     parser.add_argument("--latency-ms", type=int, default=50, help="injected latency of every department")
     parser.add_argument("--no-peer", action="store_true", help="skip the Hive Gateway peer")
+    parser.add_argument("--rounds", type=int, help="turns ours and the peer's take at uncached me (default 3, quick 1)")
     parser.add_argument("--no-profile", action="store_true", help="skip the py-spy profile")
     parser.add_argument("--keep", action="store_true", help="keep the work directory (logs, profiles)")
     parser.add_argument(
@@ -104,6 +108,7 @@ def parse_options(argv: list[str] | None = None) -> Options:
         profile=not args.no_profile and not quick,
         keep=args.keep,
         redis_url=require_loopback(args.redis) if args.redis else None,
+        rounds=max(1, args.rounds or (1 if quick else 3)),
     )
 
 
@@ -271,6 +276,66 @@ def run_workers(
     opts: Options,
     report: Report,
 ) -> None:
+    with contextlib.ExitStack() as running:
+        peer = run_ours(st, workdir, workers, people, legal_rep, operations, running, supergraph, opts, report)
+        if peer is not None:
+            report.rows.append(merged(peer.rounds))
+            report.peer_rss.append(worker_rss(peer.gateway.worker_pids()))
+
+
+@dataclass
+class RunningPeer:
+    gateway: peer_mod.PeerGateway
+    target: Target
+    factory: RequestFactory
+    rounds: list[Row]
+
+
+def start_peer(
+    running: contextlib.ExitStack,
+    workdir: Path,
+    supergraph: Path | None,
+    workers: int,
+    people: list[BenchPerson],
+    st: Stack,
+    opts: Options,
+    report: Report,
+) -> RunningPeer | None:
+    """The peer, up (and idle) while ours runs, so the two can take turns on uncached me."""
+    if supergraph is None:
+        return None
+    log(f"peer: hive-gateway --fork {workers}")
+    pg = running.enter_context(peer_mod.peer_gateway(workdir, supergraph, workers=workers))
+    equivalent = peer_mod.equivalent_query(pg.schema, workdir, report.routes)
+    report.peer_fields, report.peer_left_out = equivalent.fields, equivalent.left_out
+
+    def peer_factory(n: int) -> tuple[dict[str, Any], dict[str, str]]:
+        person = people[n % len(people)]
+        body = {"query": equivalent.query, "variables": equivalent.variables_for(person.id_number)}
+        return body, {"Content-Type": "application/json"}
+
+    asyncio.run(
+        measure(pg.url, peer_factory, clients=opts.clients, duration_s=opts.warmup_s, max_requests=MAX_REQUESTS)
+    )
+    # With one worker hive-gateway serves from its first process: count each process once.
+    target = Target(pg.url, sorted({pg.pid, *pg.worker_pids()}), st.sims.pid)
+    return RunningPeer(pg, target, peer_factory, [])
+
+
+def run_ours(
+    st: Stack,
+    workdir: Path,
+    workers: int,
+    people: list[BenchPerson],
+    legal_rep: list[BenchPerson],
+    operations: Operations,
+    running: contextlib.ExitStack,
+    supergraph: Path | None,
+    opts: Options,
+    report: Report,
+) -> RunningPeer | None:
+    """Our gateway's rows; the peer is started (into `running`) once the routes of one `me` are
+    known, and takes turns with ours at uncached me."""
     clients = opts.clients
     me = operations.me
     # -- ours, uncached: me, search, ask, enterprise; memory; the soak on the last worker count --
@@ -282,9 +347,24 @@ def run_workers(
             report.routes = routes_of_one_me(st, gw, people, me)
             report.floor = slowest_route(st.sims.urls, report.routes, people[0].id_number)
         target = Target(gw.url, gw.worker_pids(), st.sims.pid, ServerLog(gw.log))
-        tag = f"me-u-w{workers}"
-        row = Row("me (uncached)", "ours", workers, clients)
-        report.rows.append(run_scenario(target, row, tag, me_requests(people, tag, me), opts))
+        peer = start_peer(running, workdir, supergraph, workers, people, st, opts, report)
+        # Uncached me, ours and the peer's, in rounds taking turns: the machine's speed drifts
+        # over minutes (another tenant of the host), and back-to-back turns expose both to it alike.
+        rounds = opts.rounds if peer is not None else 1
+        turn = replace(opts, duration_s=opts.duration_s * (2 / 3 if rounds > 1 else 1))
+        ours_rounds: list[Row] = []
+        for n in range(rounds):
+            tag = f"me-u-w{workers}-r{n}"
+            row = Row("me (uncached)", "ours", workers, clients)
+            ours_rounds.append(run_scenario(target, row, tag, me_requests(people, tag, me), turn))
+            if peer is not None:
+                note = f"{len(report.peer_fields)} REST reads"
+                row = Row("me (equivalent)", "peer", workers, clients, note=note)
+                peer.rounds.append(run_scenario(peer.target, row, "peer", peer.factory, turn))
+                ours, theirs = ours_rounds[-1].result, peer.rounds[-1].result
+                if ours and theirs and theirs.rps:
+                    report.round_ratios.setdefault(workers, []).append(ours.rps / theirs.rps)
+        report.rows.append(merged(ours_rounds))
         if opts.profile and workers == opts.workers[0] and profiling.available():
             # A pass of its own, left out of the table: py-spy sampling at 200 Hz takes CPU from
             # the simulators and the load generator on this 2-core machine (measured: -7% rps),
@@ -349,25 +429,7 @@ def run_workers(
         tag = f"me-c-w{workers}"
         row = Row("me (cached)", "ours", workers, clients)
         report.rows.append(run_scenario(target, row, tag, me_requests(people, tag, me), opts))
-
-    # -- the peer --
-    if supergraph is None:
-        return
-    log(f"peer: hive-gateway --fork {workers}")
-    with peer_mod.peer_gateway(workdir, supergraph, workers=workers) as pg:
-        equivalent = peer_mod.equivalent_query(pg.schema, workdir, report.routes)
-        report.peer_fields, report.peer_left_out = equivalent.fields, equivalent.left_out
-
-        def peer_factory(n: int) -> tuple[dict[str, Any], dict[str, str]]:
-            person = people[n % len(people)]
-            body = {"query": equivalent.query, "variables": equivalent.variables_for(person.id_number)}
-            return body, {"Content-Type": "application/json"}
-
-        asyncio.run(measure(pg.url, peer_factory, clients=clients, duration_s=opts.warmup_s, max_requests=MAX_REQUESTS))
-        target = Target(pg.url, [pg.pid, *pg.worker_pids()], st.sims.pid)
-        row = Row("me (equivalent)", "peer", workers, clients, note=f"{len(equivalent.fields)} REST reads")
-        report.rows.append(run_scenario(target, row, "peer", peer_factory, opts))
-        report.peer_rss.append(worker_rss(pg.worker_pids()))
+    return peer
 
 
 if __name__ == "__main__":

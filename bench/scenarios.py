@@ -124,6 +124,40 @@ class Row:
         return percentile(self.server_ms, 50) if self.server_ms else None
 
 
+def merged(rounds: list[Row]) -> Row:
+    """Rounds of one scenario as one row: requests, latencies, time and CPU added up."""
+    first = rounds[0]
+    total = LoadResult()
+    server_cpu = sims_cpu = 0.0
+    server_ms: list[float] = []
+    for row in rounds:
+        result = row.result
+        if result is None:
+            continue
+        total.latencies_ms += result.latencies_ms
+        total.errors += result.errors
+        total.not_found += result.not_found
+        total.error_samples = (total.error_samples + result.error_samples)[:3]
+        total.elapsed_s += result.elapsed_s
+        total.response_bytes += result.response_bytes
+        total.client_cpu_s += result.client_cpu_s
+        server_cpu += row.server_cpu_ms * result.requests
+        sims_cpu += row.sims_cpu_ms * result.requests
+        server_ms += row.server_ms
+    requests = total.requests or 1
+    return Row(
+        first.scenario,
+        first.side,
+        first.workers,
+        first.clients,
+        result=total,
+        server_ms=sorted(server_ms),
+        note=first.note,
+        server_cpu_ms=server_cpu / requests,
+        sims_cpu_ms=sims_cpu / requests,
+    )
+
+
 async def measure(
     url: str,
     factory: RequestFactory,
