@@ -37,6 +37,13 @@ class JsonFormatter(logging.Formatter):
 
 
 def configure_logging(level: str) -> None:
+    # What no line of ours shows (JsonFormatter leaves the standard attributes out): the calling
+    # frame, thread and process of each record. Not looking them up is the logging HOWTO's own
+    # advice ("Optimization"); it was a sixth of a department call's own CPU.
+    logging._srcfile = None  # type: ignore[attr-defined]
+    logging.logThreads = False
+    logging.logProcesses = False
+    logging.logMultiprocessing = False
     handler = logging.StreamHandler(sys.stderr)
     handler.setFormatter(JsonFormatter())
     root = logging.getLogger()
