@@ -393,7 +393,7 @@ class DepartmentClient:
 
 def query_string(params: dict[str, Any]) -> str:
     """`params` as httpx.QueryParams would write them (a list is a repeated key; True is `true`,
-    None is empty), without building one: that was a tenth of a department call's own CPU."""
+    None is empty), without building one: that was a tenth of building a department request."""
     pairs: list[tuple[str, str]] = []
     for key, value in params.items():
         for item in value if isinstance(value, list | tuple) else (value,):
