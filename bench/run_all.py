@@ -250,7 +250,13 @@ def main(argv: list[str] | None = None) -> int:
                 supergraph = peer_mod.compose(workdir, st.sims.urls, systems)
             operations = Operations(me, enterprise.query, enterprise.note)
             for workers in opts.workers:
-                run_workers(st, workdir, workers, people, legal_rep, operations, supergraph, opts, report)
+                with contextlib.ExitStack() as running:
+                    peer = run_ours(
+                        st, workdir, workers, people, legal_rep, operations, running, supergraph, opts, report
+                    )
+                    if peer is not None:
+                        report.rows.append(merged(peer.rounds))
+                        report.peer_rss.append(worker_rss(peer.gateway.worker_pids()))
         report.load_average = " ".join(Path("/proc/loadavg").read_text().split()[:3])
         text = print_report(report)
         RESULTS.mkdir(exist_ok=True)
@@ -263,24 +269,6 @@ def main(argv: list[str] | None = None) -> int:
             log(f"kept {workdir}")
         else:
             shutil.rmtree(workdir, ignore_errors=True)
-
-
-def run_workers(
-    st: Stack,
-    workdir: Path,
-    workers: int,
-    people: list[BenchPerson],
-    legal_rep: list[BenchPerson],
-    operations: Operations,
-    supergraph: Path | None,
-    opts: Options,
-    report: Report,
-) -> None:
-    with contextlib.ExitStack() as running:
-        peer = run_ours(st, workdir, workers, people, legal_rep, operations, running, supergraph, opts, report)
-        if peer is not None:
-            report.rows.append(merged(peer.rounds))
-            report.peer_rss.append(worker_rss(peer.gateway.worker_pids()))
 
 
 @dataclass
